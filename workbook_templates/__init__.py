@@ -1,0 +1,1 @@
+"""Sheet layouts and translations, kept as data (YAML) and read by xlplan.workbook."""

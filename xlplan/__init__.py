@@ -1,0 +1,23 @@
+"""xlplan: strategic-planning workbooks for consultants, with the logic in tested Python."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .errors import PlanError, Problem, XlplanError  # noqa: E402
+from .loading import load_plan, plan_schema, validate_plan  # noqa: E402
+from .model import Plan  # noqa: E402
+from .results import PlanResults, compute  # noqa: E402
+
+__all__ = [
+    "Plan",
+    "PlanError",
+    "PlanResults",
+    "Problem",
+    "XlplanError",
+    "__version__",
+    "compute",
+    "load_plan",
+    "plan_schema",
+    "validate_plan",
+]

@@ -1,0 +1,56 @@
+"""Spreadsheet arithmetic, so that Python and the workbook's formulas agree to the bit.
+
+Spreadsheet engines treat two doubles within about 2^-48 of each other as equal: ``=`` and
+``>=`` compare that way, and ``a-b`` gives exactly 0 when ``a`` and ``b`` are that close
+(LibreOffice's ``rtl::math::approxEqual`` and ``approxSub``). A threshold test in Python
+(``attainment >= 1``, ``balance < 0``) must follow the same rule, or the two disagree on values
+such as ``0.1 + 0.2`` against ``0.3``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+_EPSILON = 2.0**-48
+
+
+def approx_equal(a: float, b: float) -> bool:
+    """Equality as spreadsheet comparisons see it."""
+    if a == b:
+        return True
+    if a == 0.0 or b == 0.0:
+        return False
+    diff = abs(a - b)
+    return diff < abs(a) * _EPSILON and diff < abs(b) * _EPSILON
+
+
+def add(a: float, b: float) -> float:
+    """``a+b`` in a formula: opposite values that nearly cancel give exactly 0."""
+    if ((a < 0 < b) or (b < 0 < a)) and approx_equal(a, -b):
+        return 0.0
+    return a + b
+
+
+def sub(a: float, b: float) -> float:
+    """``a-b`` in a formula: nearly equal values give exactly 0."""
+    if ((a < 0 and b < 0) or (a > 0 and b > 0)) and approx_equal(a, b):
+        return 0.0
+    return a - b
+
+
+def ge(a: float, b: float) -> bool:
+    return a > b or approx_equal(a, b)
+
+
+def gt(a: float, b: float) -> bool:
+    return a > b and not approx_equal(a, b)
+
+
+def lt(a: float, b: float) -> bool:
+    return a < b and not approx_equal(a, b)
+
+
+def total(values: Iterable[float]) -> float:
+    """``SUM``/``SUMPRODUCT``: engines use compensated summation; fsum is its exact limit."""
+    return math.fsum(values)

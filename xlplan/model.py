@@ -1,0 +1,217 @@
+"""The plan file: one pydantic model for YAML and JSON, strict about unknown keys.
+
+Field names are the plan file's keys. Enumerations are stored as their English codes; the
+workbook shows them translated (see ``workbook_templates/i18n``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = 1
+EXCEL_CELL_MAX_CHARS = 32_767
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _printable(value: str) -> str:
+    if _CONTROL_CHARS.search(value):
+        raise ValueError("must not contain control characters (Excel cannot store them)")
+    return value
+
+
+Text = Annotated[
+    str, Field(max_length=EXCEL_CELL_MAX_CHARS), AfterValidator(_printable)
+]
+Name = Annotated[
+    str, Field(min_length=1, max_length=255), AfterValidator(_printable)
+]
+Amount = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+NonNegativeAmount = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)]
+Month = Annotated[int, Field(strict=True, ge=1, le=12)]
+
+
+class Language(StrEnum):
+    FR = "fr"
+    ES = "es"
+    EN = "en"
+
+
+class Cadence(StrEnum):
+    QUARTERLY = "quarterly"
+    SEMIANNUAL = "semiannual"
+    ANNUAL = "annual"
+
+    @property
+    def months(self) -> int:
+        return {"quarterly": 3, "semiannual": 6, "annual": 12}[self.value]
+
+
+class Category(StrEnum):
+    """The four balanced-scorecard buckets."""
+
+    FINANCIAL = "financial"
+    CUSTOMER = "customer"
+    PROCESS = "process"
+    TECHNOLOGY = "technology"
+
+
+class Direction(StrEnum):
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class Quadrant(StrEnum):
+    """Attack/defend x sell/manage: the method wants one top priority in each."""
+
+    ATTACK_SELL = "attack-sell"
+    ATTACK_MANAGE = "attack-manage"
+    DEFEND_SELL = "defend-sell"
+    DEFEND_MANAGE = "defend-manage"
+
+
+class Status(StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    BLOCKED = "blocked"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Client(_Strict):
+    name: Name
+    sector: Text | None = None
+    language: Language = Language.EN
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    consultant: Text | None = None
+
+
+class PlanSettings(_Strict):
+    year: Annotated[int, Field(strict=True, ge=1990, le=2200)]
+    as_of: date | None = Field(
+        default=None, description="Review date; when absent the workbook uses =TODAY()."
+    )
+    review_cadence: Cadence = Cadence.QUARTERLY
+    vision: Text | None = None
+    opening_cash: Amount = 0.0
+    amber_threshold: Annotated[float, Field(strict=True, gt=0, lt=1)] = Field(
+        default=0.9, description="KPI attainment from which a KPI is amber rather than red."
+    )
+
+
+class Objective(_Strict):
+    title: Name
+    category: Category | None = None
+    measure: Text | None = None
+    target: Amount | None = None
+    deadline: date | None = None
+    why: Text | None = Field(default=None, description="The objective of the objective.")
+    owner: Text | None = None
+
+
+class Retrospective(_Strict):
+    went_well: list[Text] = []
+    went_badly: list[Text] = []
+
+
+class Competitor(_Strict):
+    name: Name
+    strengths: Text | None = None
+    weaknesses: Text | None = None
+
+
+class Kpi(_Strict):
+    name: Name
+    unit: Text | None = None
+    target: Amount
+    actual: Amount | None = None
+    direction: Direction = Direction.HIGHER
+
+
+class Segment(_Strict):
+    name: Name
+    customers: Annotated[int, Field(strict=True, ge=0)]
+    margin: Amount = Field(description="Yearly margin per customer.")
+    retention: Fraction
+    discount_rate: Annotated[float, Field(strict=True, ge=0, le=10, allow_inf_nan=False)] = 0.0
+    horizon: Annotated[int, Field(strict=True, ge=1, le=100)] | None = None
+    acquisition_cost: NonNegativeAmount = 0.0
+
+    @model_validator(mode="after")
+    def _finite_without_horizon(self) -> Segment:
+        if self.horizon is None and self.retention >= 1 + self.discount_rate:
+            raise ValueError(
+                "with no horizon, retention must be below 1 + discount_rate "
+                "(otherwise the lifetime value is infinite)"
+            )
+        return self
+
+
+class Priority(_Strict):
+    title: Name
+    quadrant: Quadrant
+    category: Category
+    score: Literal[0, 1, 2, 3]
+    impact: Amount = 0.0
+    cost: NonNegativeAmount = 0.0
+    owner: Text | None = None
+    notes: Text | None = None
+
+
+class FundingLine(_Strict):
+    label: Name
+    month: Month = 1
+    amount: NonNegativeAmount
+    monthly: bool = Field(default=False, description="Repeat the amount from month to 12.")
+
+
+class Funding(_Strict):
+    uses: list[FundingLine] = []
+    sources: list[FundingLine] = []
+
+
+class Action(_Strict):
+    what: Name
+    who: Text | None = None
+    owner: Text | None = Field(default=None, description="Accountable person, if not who.")
+    start: date | None = None
+    due: date | None = None
+    how: Text | None = None
+    priority: Text | None = Field(default=None, description="Title of a priority.")
+    status: Status = Status.TODO
+    cost: NonNegativeAmount = 0.0
+
+    @model_validator(mode="after")
+    def _due_after_start(self) -> Action:
+        if self.start and self.due and self.due < self.start:
+            raise ValueError(f"due ({self.due}) is before start ({self.start})")
+        return self
+
+
+class Plan(_Strict):
+    """A client's strategic plan: everything the workbook is generated from."""
+
+    version: Literal[1] = SCHEMA_VERSION
+    client: Client
+    plan: PlanSettings
+    objectives: list[Objective] = []
+    barriers: list[Text] = Field(default=[], description="What the company will NOT do.")
+    retrospective: Retrospective = Retrospective()
+    competitors: list[Competitor] = []
+    kpis: list[Kpi] = []
+    segments: list[Segment] = []
+    priorities: list[Priority] = []
+    funding: Funding = Funding()
+    actions: list[Action] = []
+
+    @property
+    def language(self) -> Language:
+        return self.client.language

@@ -1,0 +1,40 @@
+"""Writing files without ever leaving a half-written one or clobbering a person's work."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import OutputError
+
+
+def lock_file(path: Path) -> Path:
+    """The lock file Excel keeps next to a workbook it has open: ``~$name.xlsx``."""
+    return path.with_name("~$" + path.name)
+
+
+def check_target(path: Path, force: bool) -> None:
+    """Refuse a target that exists (unless forced) or that Excel has open."""
+    if lock_file(path).exists():
+        raise OutputError(f"{path}: open in Excel ({lock_file(path).name} exists); close it first")
+    if path.exists() and not force:
+        raise OutputError(f"{path}: already exists; use --force to replace it")
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder")
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write through a temporary file in the same folder, flushed, then renamed into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

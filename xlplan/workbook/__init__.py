@@ -1,0 +1,49 @@
+"""Generate the planning workbook from a plan: layout, content and rendering."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from openpyxl import Workbook
+from openpyxl.packaging.custom import StringProperty
+
+from .. import __version__
+from ..model import Plan
+from ..results import compute
+from .content import build_content
+from .layout import Layout
+from .package import workbook_bytes
+from .render import BuiltWorkbook, Renderer
+from .templates import sheet_specs, translations
+
+
+def build_workbook(plan: Plan, today: date | None = None) -> BuiltWorkbook:
+    """The workbook of a plan, with the value each of its formulas must give."""
+    words = translations(plan.language)
+    results = compute(plan, today)
+    content = build_content(plan, results, words)
+    layout = Layout(sheet_specs(), words, {k: len(v) for k, v in content.tables.items()})
+    built = BuiltWorkbook(Workbook(), layout)
+    Renderer(layout, words, content, plan.client.currency, plan.client.name,
+             plan.plan.year).render(built)
+    wb = built.workbook
+    wb.calculation.fullCalcOnLoad = True
+    wb.properties.title = f"{plan.client.name} - {plan.plan.year}"
+    wb.properties.creator = plan.client.consultant or "xlplan"
+    wb.properties.language = plan.language.value
+    for name, value in (("xlplan.version", __version__), ("xlplan.language", plan.language.value),
+                        ("xlplan.template", str(TEMPLATE_VERSION))):
+        wb.custom_doc_props.append(StringProperty(name=name, value=value))
+    return built
+
+
+def render_bytes(plan: Plan, today: date | None = None) -> bytes:
+    """The .xlsx bytes of a plan's workbook; the same plan always gives the same bytes."""
+    built = build_workbook(plan, today)
+    as_of = plan.plan.as_of or date(plan.plan.year, 1, 1)
+    return workbook_bytes(built.workbook, datetime(as_of.year, as_of.month, as_of.day))
+
+
+TEMPLATE_VERSION = 1
+
+__all__ = ["TEMPLATE_VERSION", "BuiltWorkbook", "build_workbook", "render_bytes"]

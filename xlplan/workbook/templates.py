@@ -1,0 +1,146 @@
+"""Read the sheet layouts and translations kept as data in ``workbook_templates/``."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from ..model import Language
+
+INPUT_TYPES = frozenset({"text", "money", "number", "percent", "integer", "month", "date",
+                         "choice", "score", "yesno", "ref"})
+COMPUTED_TYPES = frozenset({"text", "money", "number", "percent", "integer", "date",
+                            "boolean"})
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    """A table column or a field: what it holds, how it is checked, shown and computed."""
+
+    key: str
+    type: str
+    formula: str | None = None
+    fallback_formula: str | None = None
+    width: float | None = None
+    choices: str | None = None
+    source: str | None = None
+    min: float | None = None
+    max: float | None = None
+    highlight: str | None = None
+    name: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def computed(self) -> bool:
+        return self.formula is not None
+
+
+@dataclass(frozen=True)
+class GridColumn:
+    key: str
+    params: dict[str, Any]
+    width: float | None = None
+
+
+@dataclass(frozen=True)
+class BlockSpec:
+    kind: str  # title | fields | table | grid | chart
+    key: str
+    name: str | None = None  # Excel table name
+    labels: str | None = None  # label prefix, when not the block key
+    spare_rows: int = 0
+    cells: tuple[CellSpec, ...] = ()  # table columns, fields or grid rows
+    grid_columns: tuple[GridColumn, ...] | str = ()
+    corner: str | None = None
+    chart: str | None = None
+    at: str | None = None
+    categories: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
+    number_format: str | None = None
+
+    @property
+    def label_prefix(self) -> str:
+        return self.labels or self.key
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    key: str
+    blocks: tuple[BlockSpec, ...]
+
+
+def _cell(raw: dict[str, Any], where: str) -> CellSpec:
+    spec = CellSpec(**raw)
+    allowed = COMPUTED_TYPES if spec.computed else INPUT_TYPES
+    if spec.type not in allowed:
+        raise ValueError(f"{where}.{spec.key}: type {spec.type!r} is not one of {sorted(allowed)}")
+    return spec
+
+
+def _block(raw: dict[str, Any], sheet: str) -> BlockSpec:
+    raw = dict(raw)
+    where = f"{sheet}.{raw.get('key')}"
+    cells = raw.pop("columns", None) if raw.get("kind") == "table" else None
+    cells = cells or raw.pop("fields", None) or raw.pop("rows", None) or []
+    grid_columns: tuple[GridColumn, ...] | str = ()
+    if raw.get("kind") == "grid":
+        columns = raw.pop("columns")
+        grid_columns = columns if isinstance(columns, str) else tuple(
+            GridColumn(**c) for c in columns)
+    return BlockSpec(cells=tuple(_cell(c, where) for c in cells), grid_columns=grid_columns,
+                     **raw)
+
+
+@functools.cache
+def sheet_specs() -> tuple[SheetSpec, ...]:
+    """The workbook's sheets, in order, as ``workbook_templates/sheets.yaml`` describes them."""
+    text = resources.files("workbook_templates").joinpath("sheets.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    return tuple(SheetSpec(s["key"], tuple(_block(b, s["key"]) for b in s["blocks"]))
+                 for s in data["sheets"])
+
+
+@dataclass(frozen=True)
+class Translations:
+    """The user-facing words of one language."""
+
+    language: Language
+    data: dict[str, Any]
+
+    def sheet(self, key: str) -> str:
+        return str(self.data["sheets"][key])
+
+    def title(self, key: str) -> str:
+        return str(self.data["titles"][key])
+
+    def label(self, key: str) -> str:
+        return str(self.data["labels"][key])
+
+    def choice(self, group: str, key: str) -> str:
+        return str(self.data["choices"][group][key])
+
+    def choice_keys(self, group: str) -> list[str]:
+        return list(self.data["choices"][group])
+
+    def choice_labels(self, group: str) -> list[str]:
+        return [str(v) for v in self.data["choices"][group].values()]
+
+    def month(self, month: int) -> str:
+        return str(self.data["months"][month - 1])
+
+    def format(self, key: str) -> str:
+        return str(self.data["formats"][key])
+
+    def validation(self, key: str, **values: object) -> str:
+        return str(self.data["validation"][key]).format(**values)
+
+
+@functools.cache
+def translations(language: Language | str) -> Translations:
+    language = Language(language)
+    path = resources.files("workbook_templates").joinpath("i18n", f"{language.value}.yaml")
+    return Translations(language, yaml.safe_load(path.read_text("utf-8")))
