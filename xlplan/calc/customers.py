@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 from . import arith
+
+# Below e^-700, q^horizon no longer changes 1 - q^horizon (a double cannot hold 1 - 1e-304),
+# but spreadsheet engines raise #NUM! when a power underflows: the formula skips it, as here.
+_NEGLIGIBLE_LOG = -700.0
+
+
+def survival(q: float, horizon: int) -> float:
+    """q^horizon, or 0 where it is too small to matter (and would underflow in a sheet)."""
+    if q == 0 or horizon * math.log(q) < _NEGLIGIBLE_LOG:
+        return 0.0
+    return float(q**horizon)
 
 
 def retention_factor(retention: float, discount_rate: float = 0.0) -> float:
@@ -25,7 +38,7 @@ def lifetime_value(margin: float, retention: float, discount_rate: float = 0.0,
     elif horizon is None:
         gross = margin / arith.sub(1.0, q)
     else:
-        gross = margin * arith.sub(1.0, q**horizon) / arith.sub(1.0, q)
+        gross = margin * arith.sub(1.0, survival(q, horizon)) / arith.sub(1.0, q)
     return arith.sub(gross, acquisition_cost)
 
 

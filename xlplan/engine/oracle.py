@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -10,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from defusedxml import ElementTree
 
 from ..workbook.styles import excel_date
 
 REL_TOL = 1e-9
-ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
-                          "Err:502", "Err:504", "Err:508", "Err:511", "Err:522"})
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
 @dataclass(frozen=True)
@@ -51,17 +52,46 @@ def same(expected: Any, actual: Any) -> bool:
     return bool(expected == actual)
 
 
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title -> its part in the package, through the workbook's relationships."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL_NS}Relationship")}
+    parts = {}
+    for sheet in workbook.iter(f"{_MAIN_NS}sheet"):
+        target = targets[sheet.get(f"{_REL_NS}id")]
+        parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else (
+            "xl/" + target)
+    return parts
+
+
+def error_cells(path: Path) -> list[tuple[str, str, str]]:
+    """Cells whose stored result is an error (``t="e"``), read from the sheet XML itself:
+    openpyxl alone cannot tell the error #N/A from the text "#N/A"."""
+    found = []
+    with zipfile.ZipFile(path) as archive:
+        for title, part in sheet_parts(archive).items():
+            with archive.open(part) as xml:
+                for _, element in ElementTree.iterparse(xml):
+                    if element.tag == f"{_MAIN_NS}c":
+                        if element.get("t") == "e":
+                            value = element.findtext(f"{_MAIN_NS}v") or ""
+                            found.append((title, element.get("r", "?"), value))
+                        element.clear()
+    return found
+
+
 def compare(recalculated: Path, expected: Mapping[tuple[str, str], Any]) -> list[str]:
     """Every problem found: cells in error anywhere, values that differ, formulas unchecked."""
     problems: list[str] = []
     values = openpyxl.load_workbook(recalculated, data_only=True)
     formulas = openpyxl.load_workbook(recalculated, data_only=False)
+    problems += [f"{sheet}!{ref}: error {value}" for sheet, ref, value in error_cells(recalculated)]
     for ws in values.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "e" or (isinstance(cell.value, str)
-                                             and cell.value in ERROR_VALUES):
-                    problems.append(f"{ws.title}!{cell.coordinate}: error {cell.value}")
         for row in formulas[ws.title].iter_rows():
             for cell in row:
                 if cell.data_type == "f" and (ws.title, cell.coordinate) not in expected:
@@ -79,5 +109,6 @@ def defined_name_values(recalculated: Path, names: Mapping[str, tuple[str, str]]
     out: dict[str, Any] = {}
     for name in names:
         sheet, ref = next(iter(values.defined_names[name].destinations))
+        sheet = sheet.replace("''", "'")  # openpyxl leaves a quoted name's '' doubled
         out[name] = values[sheet][ref.replace("$", "")].value
     return out

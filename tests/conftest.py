@@ -1,0 +1,33 @@
+"""Shared fixtures: the bundled examples, and one LibreOffice batch for all oracle tests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from xlplan import Plan, load_plan
+from xlplan.model import Language
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+
+
+def in_language(plan: Plan, language: Language) -> Plan:
+    client = plan.client.model_copy(update={"language": language})
+    return plan.model_copy(update={"client": client})
+
+
+@pytest.fixture(scope="session")
+def example_plans() -> dict[str, Plan]:
+    return {path.stem: load_plan(path) for path in EXAMPLES}
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """LibreOffice must be there: scripts/setup installs it, and CI must never skip the oracle."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if not found:
+        pytest.fail("LibreOffice (soffice) is not installed: run scripts/setup first")
+    return found

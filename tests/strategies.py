@@ -1,0 +1,115 @@
+"""Hypothesis strategies for plan files: realistic values, hostile text, edge cases."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from hypothesis import strategies as st
+
+from xlplan import Plan, validate_plan
+
+# Letters users type, plus the characters that turn text into formulas or break quoting.
+_ALPHABET = st.sampled_from(list("abcdeéèàçñüÉ XYZ0123456789=+-@#\"'&%/.,;:()[]{}!?*€"))
+TEXT = st.text(_ALPHABET, min_size=1, max_size=24).filter(lambda s: s.strip() != "")
+HOSTILE = st.sampled_from(['=HYPERLINK("http://x","y")', "+33 6 12 34 56 78", "@foo",
+                           "-1+2", "#N/A", "=1+1", "'quoted", "a\"b"])
+NAME = st.one_of(TEXT, HOSTILE)
+CENTS = st.integers(-10**9, 10**9).map(lambda c: c / 100)
+POSITIVE_CENTS = st.integers(0, 10**9).map(lambda c: c / 100)
+DATES = st.dates(date(2026, 1, 1), date(2028, 12, 31))
+QUADRANTS = st.sampled_from(["attack-sell", "attack-manage", "defend-sell", "defend-manage"])
+CATEGORIES = st.sampled_from(["financial", "customer", "process", "technology"])
+
+
+def _unique(items: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        norm = item[key].strip().casefold()
+        if norm not in seen:
+            seen.add(norm)
+            out.append(item)
+    return out
+
+
+@st.composite
+def kpis(draw: st.DrawFn) -> dict[str, Any]:
+    target = draw(st.one_of(CENTS, st.just(0.0), st.floats(-1e6, 1e6, allow_nan=False)))
+    actual = draw(st.one_of(st.none(), CENTS, st.just(0.0), st.just(target),
+                            st.floats(-1e6, 1e6, allow_nan=False)))
+    return {"name": draw(NAME), "target": target, "actual": actual,
+            "direction": draw(st.sampled_from(["higher", "lower"]))}
+
+
+@st.composite
+def segments(draw: st.DrawFn) -> dict[str, Any]:
+    retention = draw(st.one_of(st.floats(0, 1), st.just(1.0), st.just(0.0)))
+    discount = draw(st.one_of(st.floats(0, 0.5), st.just(0.0)))
+    horizon = draw(st.one_of(st.none(), st.integers(1, 30)))
+    if horizon is None and retention >= 1 + discount:
+        horizon = 5
+    return {"name": draw(NAME), "customers": draw(st.integers(0, 10**6)),
+            "margin": draw(CENTS), "retention": retention, "discount_rate": discount,
+            "horizon": horizon, "acquisition_cost": draw(POSITIVE_CENTS)}
+
+
+@st.composite
+def priorities(draw: st.DrawFn) -> dict[str, Any]:
+    return {"title": draw(NAME), "quadrant": draw(QUADRANTS), "category": draw(CATEGORIES),
+            "score": draw(st.sampled_from([0, 1, 2, 3, 3])), "impact": draw(CENTS),
+            "cost": draw(st.one_of(st.just(0.0), POSITIVE_CENTS)),
+            "owner": draw(st.one_of(st.none(), NAME))}
+
+
+@st.composite
+def funding_lines(draw: st.DrawFn) -> dict[str, Any]:
+    return {"label": draw(NAME), "month": draw(st.integers(1, 12)),
+            "amount": draw(POSITIVE_CENTS), "monthly": draw(st.booleans())}
+
+
+@st.composite
+def actions(draw: st.DrawFn, titles: list[str]) -> dict[str, Any]:
+    start = draw(st.one_of(st.none(), DATES))
+    due = draw(st.one_of(st.none(), DATES))
+    if start and due and due < start:
+        start, due = due, start
+    return {"what": draw(NAME), "who": draw(st.one_of(st.none(), NAME)), "start": start,
+            "due": due, "priority": draw(st.one_of(st.none(), st.sampled_from(titles)))
+            if titles else None,
+            "status": draw(st.sampled_from(["todo", "in_progress", "done", "blocked"])),
+            "cost": draw(POSITIVE_CENTS)}
+
+
+@st.composite
+def objectives(draw: st.DrawFn) -> dict[str, Any]:
+    return {"title": draw(NAME), "category": draw(st.one_of(st.none(), CATEGORIES)),
+            "measure": draw(st.one_of(st.none(), NAME)),
+            "target": draw(st.one_of(st.none(), CENTS)),
+            "deadline": draw(st.one_of(st.none(), DATES)),
+            "why": draw(st.one_of(st.none(), NAME)), "owner": draw(st.one_of(st.none(), NAME))}
+
+
+@st.composite
+def plans(draw: st.DrawFn, max_items: int = 8) -> Plan:
+    """A valid plan (built through the same validation as a plan file)."""
+    prios = _unique(draw(st.lists(priorities(), max_size=max_items)), "title")
+    titles = [p["title"].strip() for p in prios]
+    data = {
+        "client": {"name": draw(NAME), "language": draw(st.sampled_from(["fr", "es", "en"])),
+                   "currency": draw(st.sampled_from(["EUR", "USD", "MXN", "GBP", "XYZ"])),
+                   "sector": draw(st.one_of(st.none(), NAME))},
+        "plan": {"year": 2027, "as_of": draw(DATES),
+                 "review_cadence": draw(st.sampled_from(["quarterly", "semiannual", "annual"])),
+                 "opening_cash": draw(CENTS),
+                 "amber_threshold": draw(st.sampled_from([0.5, 0.8, 0.9, 0.95]))},
+        "objectives": _unique(draw(st.lists(objectives(), max_size=4)), "title"),
+        "barriers": draw(st.lists(NAME, max_size=3)),
+        "kpis": _unique(draw(st.lists(kpis(), max_size=max_items)), "name"),
+        "segments": _unique(draw(st.lists(segments(), max_size=5)), "name"),
+        "priorities": prios,
+        "funding": {"uses": draw(st.lists(funding_lines(), max_size=6)),
+                    "sources": draw(st.lists(funding_lines(), max_size=6))},
+        "actions": draw(st.lists(actions(titles), max_size=max_items)),
+    }
+    return validate_plan(data, "generated")

@@ -1,0 +1,99 @@
+"""The ``xlplan`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import PlanError, XlplanError
+from .loading import load_plan, plan_schema
+from .model import Client, Language, Plan, PlanSettings
+from .safe_io import atomic_write, check_target
+
+EXIT_PROBLEMS = 1
+EXIT_UNUSABLE = 2
+
+
+def default_year(today: date) -> int:
+    """The year a planning sprint is about: next year from July on, else this one."""
+    return today.year + 1 if today.month >= 7 else today.year
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="xlplan")
+def main() -> None:
+    """Strategic-planning workbooks for consultants: generate, check and finalize."""
+
+
+@main.command()
+@click.argument("plan_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Workbook to write (.xlsx).")
+@click.option("--client", "client_name", help="Client name, for an empty plan (no PLAN_FILE).")
+@click.option("--lang", type=click.Choice([lang.value for lang in Language]), default=None,
+              help="Workbook language (for an empty plan; a plan file sets its own).")
+@click.option("--year", type=int, default=None, help="Plan year of an empty plan.")
+@click.option("--currency", default="EUR", show_default=True, help="Currency of an empty plan.")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+def new(plan_file: Path | None, output: Path, client_name: str | None, lang: str | None,
+        year: int | None, currency: str, force: bool) -> None:
+    """Generate a planning workbook from PLAN_FILE (YAML or JSON), or an empty one.
+
+    \b
+      xlplan new examples/boutique.yaml -o boutique.xlsx
+      xlplan new --client "Acme" --lang es -o acme.xlsx
+    """
+    from .workbook import render_bytes
+
+    try:
+        if plan_file is not None:
+            if client_name or year:
+                raise click.UsageError("give either PLAN_FILE or --client/--year, not both")
+            plan = load_plan(plan_file)
+            if lang and lang != plan.language.value:
+                plan = plan.model_copy(update={"client": plan.client.model_copy(
+                    update={"language": Language(lang)})})
+        elif client_name:
+            plan = Plan(client=Client(name=client_name, language=Language(lang or "en"),
+                                      currency=currency),
+                        plan=PlanSettings(year=year or default_year(date.today())))
+        else:
+            raise click.UsageError("give a PLAN_FILE, or --client NAME for an empty plan")
+        if output.suffix.lower() != ".xlsx":
+            raise click.UsageError(f"{output}: the output must be an .xlsx file")
+        check_target(output, force)
+        atomic_write(output, render_bytes(plan))
+    except PlanError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_PROBLEMS)
+    except XlplanError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    click.echo(f"wrote {output}")
+
+
+@main.command()
+@click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path))
+def validate(plan_file: Path) -> None:
+    """Check a plan file; print every problem with its path and line."""
+    try:
+        plan = load_plan(plan_file)
+    except PlanError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_PROBLEMS)
+    click.echo(f"{plan_file}: valid ({plan.client.name}, {plan.plan.year})")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the plan file."""
+    click.echo(json.dumps(plan_schema(), indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
