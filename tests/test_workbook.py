@@ -1,0 +1,121 @@
+"""The generated workbook's structure: names, tables, validation, protection, text as text."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import openpyxl
+import pytest
+
+from tests.conftest import in_language
+from xlplan.model import Language
+from xlplan.workbook import build_workbook, render_bytes
+from xlplan.workbook.templates import translations
+
+TABLES = {"Kpis", "Segments", "Priorities", "Uses", "Sources", "Actions", "Objectives"}
+NAMES = {"AsOfDate", "OpeningCash", "KpisOnTarget", "CustomerCapital", "RetainedPriorities",
+         "TotalUses", "TotalSources", "FundingGap", "MinCumulativeBalance", "FundingOK",
+         "ActionsCompletion", "LateActions"}
+
+
+def load(plan):
+    return openpyxl.load_workbook(io.BytesIO(render_bytes(plan)))
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_sheets_tables_and_names_in_every_language(example_plans, language):
+    """Seven translated sheets, the stable table names and the workbook-level names."""
+    plan = in_language(example_plans["boutique"], language)
+    wb = load(plan)
+    words = translations(language)
+    assert wb.sheetnames == [words.sheet(k) for k in (
+        "vision", "bilan", "customers", "priorities", "funding", "actions", "dashboard")]
+    tables = {name for ws in wb.worksheets for name in ws.tables}
+    assert TABLES <= tables
+    assert NAMES <= set(wb.defined_names)
+    assert len(wb["Dashboard" if language is Language.EN else words.sheet("dashboard")]._charts) == 3
+
+
+def test_same_plan_same_bytes(example_plans):
+    """Generation is deterministic: byte-identical output for the same plan."""
+    plan = example_plans["boutique"]
+    assert render_bytes(plan) == render_bytes(plan)
+
+
+def test_no_as_of_means_today_formula(example_plans):
+    """A plan with no as_of puts =TODAY() in AsOfDate, so a live plan ages by itself."""
+    wb = load(example_plans["northwind"])
+    sheet, ref = next(iter(wb.defined_names["AsOfDate"].destinations))
+    assert wb[sheet][ref.replace("$", "")].value == "=TODAY()"
+
+
+def test_inputs_are_unlocked_computed_cells_locked(example_plans):
+    """Sheets are protected; inputs unlocked and filled differently from computed cells."""
+    built = build_workbook(example_plans["boutique"])
+    wb = built.workbook
+    for ws in wb.worksheets:
+        assert ws.protection.sheet
+    for sheet, ref in list(built.expected)[:200]:
+        assert wb[sheet][ref].protection.locked
+    for sheet, ref in list(built.inputs)[:200]:
+        cell = wb[sheet][ref]
+        assert not cell.protection.locked
+        assert cell.fill.fgColor.rgb != wb[built.names["CustomerCapital"][0]][
+            built.names["CustomerCapital"][1]].fill.fgColor.rgb
+
+
+def test_input_validation_lists_and_checks(example_plans):
+    """Dropdowns for quadrant, category, status, score, direction; numeric and date checks."""
+    plan = example_plans["boutique"]
+    words = translations(plan.language)
+    wb = load(plan)
+    formulas = {(dv.type, dv.formula1) for ws in wb.worksheets
+                for dv in ws.data_validations.dataValidation}
+    for group in ("quadrant", "category", "status", "direction", "cadence", "yesno"):
+        assert ("list", '"' + ",".join(words.choice_labels(group)) + '"') in formulas
+    assert ("list", '"3,2,1,0"') in formulas
+    assert {"whole", "decimal", "date"} <= {t for t, _ in formulas}
+
+
+def test_hostile_text_stays_text(example_plans):
+    """Text from data is written as text, never as a formula."""
+    hostile = ['=HYPERLINK("http://x","y")', "+33 6 12 34 56 78", "@foo", "-1+2", "#N/A"]
+    plan = example_plans["boutique"]
+    plan = plan.model_copy(update={
+        "client": plan.client.model_copy(update={"name": hostile[0]}),
+        "barriers": hostile})
+    built = build_workbook(plan)
+    written = {c.value: c.data_type for ws in built.workbook.worksheets
+               for row in ws.iter_rows() for c in row if c.value in hostile}
+    assert set(written) == set(hostile)
+    assert set(written.values()) == {"s"}
+
+
+def test_choice_labels_fit_in_list_validation():
+    """List-validation labels contain no comma or quote, and the list stays under 255 chars."""
+    for language in Language:
+        words = translations(language)
+        for group in ("quadrant", "category", "status", "direction", "cadence", "yesno"):
+            labels = words.choice_labels(group)
+            assert all("," not in label and '"' not in label for label in labels)
+            assert len(",".join(labels)) < 255
+            assert len(set(labels)) == len(labels)
+
+
+def test_spare_rows_let_the_consultant_add_lines(example_plans):
+    """Tables extend past the plan's rows, with the formulas already in place."""
+    built = build_workbook(example_plans["boutique"])
+    block = built.layout.blocks["kpis"]
+    assert block.rows == block.data_rows + block.spec.spare_rows
+    sheet = block.sheet_title
+    last = block.last_row
+    assert built.workbook[sheet][f"I{last}"].value.startswith("=IF(")
+    assert built.expected[(sheet, f"I{last}")] is None
+
+
+def test_computed_values_are_independent_of_today_when_as_of_is_set(example_plans):
+    """A fixed as_of date pins every value, whatever the day the workbook is built."""
+    plan = example_plans["boutique"]
+    first = build_workbook(plan, today=date(2000, 1, 1)).expected
+    assert first == build_workbook(plan, today=date(2030, 1, 1)).expected
