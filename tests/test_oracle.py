@@ -45,7 +45,8 @@ def check(plan: Plan, book: BuiltWorkbook, path: Path) -> None:
     python = compute(plan).defined_names()
     for name in REQUIRED_NAMES:
         assert name in engine, f"defined name {name} missing"
-        assert same(python[name], engine[name]), f"{name}: python {python[name]!r} != {engine[name]!r}"
+        assert same(python[name], engine[name]), (
+            f"{name}: python {python[name]!r} != engine {engine[name]!r}")
 
 
 @pytest.fixture(scope="module")

@@ -32,9 +32,9 @@ def test_sheets_tables_and_names_in_every_language(example_plans, language):
     assert wb.sheetnames == [words.sheet(k) for k in (
         "vision", "bilan", "customers", "priorities", "funding", "actions", "dashboard")]
     tables = {name for ws in wb.worksheets for name in ws.tables}
-    assert TABLES <= tables
-    assert NAMES <= set(wb.defined_names)
-    assert len(wb["Dashboard" if language is Language.EN else words.sheet("dashboard")]._charts) == 3
+    assert tables >= TABLES
+    assert set(wb.defined_names) >= NAMES
+    assert len(wb[words.sheet("dashboard")]._charts) == 3
 
 
 def test_same_plan_same_bytes(example_plans):

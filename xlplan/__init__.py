@@ -4,10 +4,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import PlanError, Problem, XlplanError  # noqa: E402
-from .loading import load_plan, plan_schema, validate_plan  # noqa: E402
-from .model import Plan  # noqa: E402
-from .results import PlanResults, compute  # noqa: E402
+from .errors import PlanError, Problem, XlplanError
+from .loading import load_plan, plan_schema, validate_plan
+from .model import Plan
+from .results import PlanResults, compute
 
 __all__ = [
     "Plan",

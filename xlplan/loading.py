@@ -113,7 +113,8 @@ def _message(error: Any) -> str:
         return f"must be a 3-letter upper-case ISO 4217 code such as EUR{shown}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
-    return _MESSAGES.get(kind, error["msg"][:1].lower() + error["msg"][1:]) + shown
+    default = str(error["msg"])
+    return _MESSAGES.get(kind, default[:1].lower() + default[1:]) + shown
 
 
 def _clean_loc(loc: Location) -> Location:

@@ -199,7 +199,7 @@ class Action(_Strict):
 class Plan(_Strict):
     """A client's strategic plan: everything the workbook is generated from."""
 
-    version: Literal[1] = SCHEMA_VERSION
+    version: Literal[1] = 1
     client: Client
     plan: PlanSettings
     objectives: list[Objective] = []

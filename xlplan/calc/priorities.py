@@ -1,4 +1,4 @@
-"""Ideas scored 3/2/1/0, their net cash impact, ranking and the attack/defend x sell/manage matrix."""
+"""Ideas scored 3/2/1/0: net cash impact, ranking, and the attack/defend x sell/manage matrix."""
 
 from __future__ import annotations
 

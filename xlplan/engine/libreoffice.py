@@ -16,14 +16,19 @@ from pathlib import Path
 
 from ..errors import XlplanError
 
-_PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry"
- xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Common/Misc"><prop oor:name="FirstRun" oor:op="fuse"><value>false</value></prop></item>
-</oor:items>
-"""
+_ITEM = ('<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse">'
+         "<value>{value}</value></prop></item>")
+_PROFILE_SETTINGS = "\n".join([
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+    'xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">',
+    # 0 = always recalculate on load, so stored (or missing) results are never trusted
+    _ITEM.format(path="/org.openoffice.Office.Calc/Formula/Load", name="OOXMLRecalcMode",
+                 value=0),
+    _ITEM.format(path="/org.openoffice.Office.Calc/Formula/Load", name="ODFRecalcMode", value=0),
+    _ITEM.format(path="/org.openoffice.Office.Common/Misc", name="FirstRun", value="false"),
+    "</oor:items>", ""])
 
 
 class LibreOfficeError(XlplanError):

@@ -37,13 +37,18 @@ def build_workbook(plan: Plan, today: date | None = None) -> BuiltWorkbook:
     return built
 
 
+def document_stamp(plan: Plan) -> datetime:
+    """The workbook's created/modified date: from the plan, never the clock (determinism)."""
+    day = plan.plan.as_of or date(plan.plan.year, 1, 1)
+    return datetime(day.year, day.month, day.day)
+
+
 def render_bytes(plan: Plan, today: date | None = None) -> bytes:
     """The .xlsx bytes of a plan's workbook; the same plan always gives the same bytes."""
-    built = build_workbook(plan, today)
-    as_of = plan.plan.as_of or date(plan.plan.year, 1, 1)
-    return workbook_bytes(built.workbook, datetime(as_of.year, as_of.month, as_of.day))
+    return workbook_bytes(build_workbook(plan, today).workbook, document_stamp(plan))
 
 
 TEMPLATE_VERSION = 1
 
-__all__ = ["TEMPLATE_VERSION", "BuiltWorkbook", "build_workbook", "render_bytes"]
+__all__ = ["TEMPLATE_VERSION", "BuiltWorkbook", "build_workbook", "document_stamp",
+           "render_bytes"]

@@ -9,16 +9,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .layout import FIELD_LABEL_COLUMN, FIELD_VALUE_COLUMN, Layout, PlacedBlock
 from .templates import Translations
 
-_SIZE_CM = (17.0, 8.0)
+_SIZE_CM = (15.0, 7.5)
 
 
 def _reference(ws: Worksheet, layout: Layout, source: dict[str, str]) -> Reference:
     (kind, ref), = source.items()
     if kind == "table":
+        # The plan's rows only: a chart stretched over empty spare rows is mostly blank.
         block, col = layout.table_column(ref)
         sheet = ws.parent[block.sheet_title]
-        return Reference(sheet, min_col=col, max_col=col, min_row=block.first_row,
-                         max_row=block.last_row)
+        last = block.first_row + max(block.data_rows, 1) - 1
+        return Reference(sheet, min_col=col, max_col=col, min_row=block.first_row, max_row=last)
     if kind in ("grid_row", "grid_header"):
         grid_key = ref.split(".")[0]
         block = layout.blocks[grid_key]
@@ -42,6 +43,7 @@ def add_chart(ws: Worksheet, block: PlacedBlock, layout: Layout, words: Translat
         chart = BarChart()
         chart.type = "bar"
         chart.legend = None
+        chart.x_axis.scaling.orientation = "maxMin"  # first KPI on top
     elif spec.chart == "line":
         chart = LineChart()
         chart.legend = None
@@ -49,11 +51,17 @@ def add_chart(ws: Worksheet, block: PlacedBlock, layout: Layout, words: Translat
         chart = PieChart()
         chart.dataLabels = DataLabelList()
         chart.dataLabels.showVal = True
+        for flag in ("showSerName", "showCatName", "showPercent", "showLegendKey"):
+            setattr(chart.dataLabels, flag, False)
     else:
         raise ValueError(f"unknown chart type {spec.chart!r}")
     chart.title = words.title(spec.key)
-    chart.add_data(_reference(ws, layout, spec.values), titles_from_data=False)
+    values = spec.values
+    chart.add_data(_reference(ws, layout, values), titles_from_data=False,
+                   from_rows="grid_row" in values)
     chart.set_categories(_reference(ws, layout, spec.categories))
+    for series in chart.series:
+        series.smooth = False  # month-end balances: no invented curve between them
     if spec.number_format and not isinstance(chart, PieChart):
         chart.y_axis.number_format = spec.number_format
         chart.y_axis.majorGridlines = None

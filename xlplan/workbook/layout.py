@@ -93,7 +93,7 @@ class Layout:
                     block.rows = max(block.data_rows + spec.spare_rows, 1)
                 if spec.kind == "grid":
                     cols = spec.grid_columns
-                    block.grid_columns = MONTH_COLUMNS if cols == "months" else tuple(cols)
+                    block.grid_columns = MONTH_COLUMNS if isinstance(cols, str) else cols
                 placed.blocks.append(block)
                 self.blocks[spec.key] = block
                 if spec.kind != "chart":

@@ -55,7 +55,8 @@ def number_format(spec: CellSpec, words: Translations, currency: str) -> str:
     }.get(spec.type, "General")
 
 
-def validation(spec: CellSpec, words: Translations, ref_source: str | None) -> DataValidation | None:
+def validation(spec: CellSpec, words: Translations,
+               ref_source: str | None) -> DataValidation | None:
     """The data validation of an input column or field, or None for free text."""
     kind = spec.type
     dv: DataValidation

@@ -89,6 +89,8 @@ def _block(raw: dict[str, Any], sheet: str) -> BlockSpec:
     grid_columns: tuple[GridColumn, ...] | str = ()
     if raw.get("kind") == "grid":
         columns = raw.pop("columns")
+        if isinstance(columns, str) and columns != "months":
+            raise ValueError(f"{where}: grid columns are a list or 'months' (got {columns!r})")
         grid_columns = columns if isinstance(columns, str) else tuple(
             GridColumn(**c) for c in columns)
     return BlockSpec(cells=tuple(_cell(c, where) for c in cells), grid_columns=grid_columns,
