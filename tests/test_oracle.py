@@ -53,6 +53,9 @@ def check(plan: Plan, book: BuiltWorkbook, path: Path) -> None:
 def examples_recalculated(example_plans, soffice, tmp_path_factory):
     plans_by_name = {f"{stem}-{lang.value}": in_language(plan, lang)
                      for stem, plan in example_plans.items() for lang in Language}
+    plans_by_name["empty-es"] = validate_plan(
+        {"client": {"name": "Vacía", "language": "es"}, "plan": {"year": 2027,
+                                                                  "as_of": "2027-03-31"}})
     return plans_by_name, recalc_all(plans_by_name, tmp_path_factory.mktemp("examples"))
 
 
@@ -65,6 +68,14 @@ def test_examples_match_python_in_every_language(examples_recalculated, stem, la
     book, path = results[name]
     assert len(book.expected) > 300
     check(plans_by_name[name], book, path)
+
+
+def test_empty_plan_has_no_error_cells(examples_recalculated):
+    """A plan with no rows anywhere: every total is 0, nothing divides by zero."""
+    plans_by_name, results = examples_recalculated
+    book, path = results["empty-es"]
+    check(plans_by_name["empty-es"], book, path)
+    assert defined_name_values(path, book.names)["ActionsCompletion"] == 0
 
 
 def test_today_is_used_when_the_plan_has_no_as_of(examples_recalculated):
