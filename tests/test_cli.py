@@ -30,6 +30,7 @@ def test_new_writes_a_workbook_and_never_overwrites(tmp_path):
     assert run("new", BOUTIQUE, "-o", str(out), "--force")[0] == 0
     assert out.read_bytes() == first
     assert not list(tmp_path.glob(".*tmp"))
+    assert out.stat().st_mode & 0o044, "a generated workbook is readable like any new file"
 
 
 def test_excel_lock_file_blocks_even_with_force(tmp_path):

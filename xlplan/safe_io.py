@@ -24,6 +24,15 @@ def check_target(path: Path, force: bool) -> None:
         raise OutputError(f"{path}: is a folder")
 
 
+def _mode_for(path: Path) -> int:
+    """An existing file's mode, else what a plain open() would give (0666 less the umask)."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write through a temporary file in the same folder, flushed, then renamed into place."""
     path = Path(path)
@@ -34,6 +43,7 @@ def atomic_write(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
