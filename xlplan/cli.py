@@ -90,6 +90,62 @@ def validate(plan_file: Path) -> None:
 
 
 @main.command()
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def check(workbook: Path, fmt: str) -> None:
+    """List every problem of an edited workbook, each with its cell, in its language.
+
+    Exit 0 when clean, 1 when there are problems, 2 when the file cannot be read at all.
+    """
+    from .reader.check import check_workbook
+
+    try:
+        book = check_workbook(workbook)
+    except XlplanError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    if fmt == "json":
+        click.echo(json.dumps({"file": str(workbook), "language": book.words.language.value,
+                               "problems": [{"cell": p.cell, "kind": p.kind,
+                                             "message": p.message} for p in book.problems]},
+                              indent=2, ensure_ascii=False))
+    else:
+        for problem in book.problems:
+            click.echo(str(problem))
+        count = len(book.problems)
+        click.echo(f"{workbook}: {count} problem{'s' if count != 1 else ''}", err=True)
+    sys.exit(EXIT_PROBLEMS if book.problems else 0)
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Plan file to write (.yaml, .yml or .json).")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+def export(workbook: Path, output: Path, force: bool) -> None:
+    """Turn an edited workbook back into a plan file."""
+    from .export import dump_plan
+    from .reader.workbook import read_workbook
+
+    fmt = "json" if output.suffix.lower() == ".json" else "yaml"
+    try:
+        check_target(output, force)
+        book = read_workbook(workbook)
+        if book.plan is None:
+            for problem in sorted(book.problems):
+                click.echo(str(problem), err=True)
+            click.echo(f"{workbook}: not exported; fix the problems above "
+                       "(`xlplan check` lists them all)", err=True)
+            sys.exit(EXIT_PROBLEMS)
+        atomic_write(output, dump_plan(book.plan, fmt).encode("utf-8"))
+    except XlplanError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    click.echo(f"wrote {output}")
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of the plan file."""
     click.echo(json.dumps(plan_schema(), indent=2, ensure_ascii=False))

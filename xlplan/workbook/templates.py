@@ -140,6 +140,18 @@ class Translations:
     def validation(self, key: str, **values: object) -> str:
         return str(self.data["validation"][key]).format(**values)
 
+    def check(self, key: str, **values: object) -> str:
+        """A message of ``xlplan check``, in this language."""
+        return str(self.data["check"][key]).format(**values)
+
+    def choice_code(self, group: str, label: str) -> str | None:
+        """The code of a translated label (case and surrounding spaces ignored), or None."""
+        wanted = label.strip().casefold()
+        for code, shown in self.data["choices"][group].items():
+            if str(shown).casefold() == wanted or str(code).casefold() == wanted:
+                return str(code)
+        return None
+
 
 @functools.cache
 def translations(language: Language | str) -> Translations:

@@ -1,0 +1,1 @@
+"""Reading an edited workbook back, safely: the package guard, then the plan."""

@@ -1,0 +1,121 @@
+"""``xlplan check``: every problem of an edited workbook, each at its cell.
+
+On top of what reading finds (types, lists, required values, the plan's rules), it checks the
+method (an action with nobody responsible, an objective missing SMART elements, a quadrant
+with no top priority, a month where the cash balance goes below zero) and that no computed
+cell was typed over.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..calc import arith
+from ..calc.funding import MONTHS
+from ..results import compute
+from ..workbook.formulas import FormulaRenderer
+from ..workbook.layout import FIELD_VALUE_COLUMN, Layout
+from ..workbook.templates import sheet_specs
+from .workbook import CellProblem, ReadBack, read_workbook, table_body
+
+_QUOTES_AND_SPACES = re.compile(r"[\s'$]")
+
+
+def _normal(formula: str) -> str:
+    """Formula text as engines may rewrite it: sheet quoting, spaces, $ and case ignored."""
+    return _QUOTES_AND_SPACES.sub("", formula).upper()
+
+
+def _method_checks(book: ReadBack) -> None:
+    plan = book.plan
+    if plan is None:
+        return
+    results = compute(plan)
+    words = book.words
+    for index, action in enumerate(plan.actions):
+        if not (action.who or action.owner):
+            book.problem_at(("actions", index, "who"), "method", "no_owner")
+    for index, missing in enumerate(results.objectives_missing):
+        if missing:
+            shown = " ".join(words.choice("smart", m) if m in ("why", "owner") else m
+                             for m in missing)
+            book.problem_at(("objectives", index, "title"), "method", "smart_missing",
+                            missing=shown)
+    layout = _layout(book)
+    matrix = layout.blocks["matrix"]
+    for quadrant, view in results.matrix.items():
+        if view.missing_top:
+            attitude, activity = quadrant.value.split("-")
+            row = matrix.row_of(f"{attitude}_flag")
+            book.problem(matrix.sheet_title, row, matrix.column_of(activity), "method",
+                         "no_top_priority", quadrant=words.choice("quadrant", quadrant.value))
+    grid = layout.blocks["funding_grid"]
+    row = grid.row_of("cumulative")
+    for month, balance in zip(MONTHS, results.funding.cumulative, strict=True):
+        if arith.lt(balance, 0.0):
+            book.problem(grid.sheet_title, row, grid.column_of(f"m{month}"), "method",
+                         "funding_negative", balance=f"{balance:,.2f}", month=month)
+
+
+def _layout(book: ReadBack) -> Layout:
+    """The layout the workbook was generated with, sized from its actual tables."""
+    rows: dict[str, int] = {}
+    for sheet in sheet_specs():
+        title = book.words.sheet(sheet.key)
+        for block in sheet.blocks:
+            if block.kind == "table" and block.name and title in book.workbook.sheetnames:
+                bounds = table_body(book.workbook[title], block.name)
+                if bounds:
+                    rows[block.key] = max(bounds[3] - bounds[1] - block.spare_rows, 0)
+    return Layout(sheet_specs(), book.words, rows)
+
+
+def _formula_checks(book: ReadBack) -> None:
+    layout = _layout(book)
+    formulas = FormulaRenderer(layout, book.words)
+    wb = book.workbook
+    for sheet in layout.sheets:
+        if sheet.title not in wb.sheetnames:
+            continue
+        ws = wb[sheet.title]
+        for block in sheet.blocks:
+            spec = block.spec
+            if spec.kind == "table":
+                bounds = table_body(ws, spec.name or "")
+                if bounds is None or (bounds[1], bounds[3]) != (block.header_row, block.last_row):
+                    continue  # moved or resized by hand: reading by headers still works
+                for col, column in enumerate(spec.cells, start=1):
+                    if column.computed:
+                        at = formulas.table_column(block, column)
+                        for row in range(block.first_row, block.last_row + 1):
+                            _expect(book, ws, row, col, at(row))
+            elif spec.kind == "fields":
+                for field in spec.cells:
+                    if field.computed:
+                        _expect(book, ws, block.row_of(field.key), FIELD_VALUE_COLUMN,
+                                formulas.field(field))
+            elif spec.kind == "grid":
+                for row_spec in spec.cells:
+                    for index in range(len(block.grid_columns)):
+                        _expect(book, ws, block.row_of(row_spec.key), index + 2,
+                                formulas.grid_cell(block, row_spec, index))
+
+
+def _expect(book: ReadBack, ws: Worksheet, row: int, col: int, formula: str) -> None:
+    value = ws.cell(row, col).value
+    if not (isinstance(value, str) and _normal(value) == _normal(formula)):
+        book.problem(ws.title, row, col, "formula", "formula_replaced", formula=formula)
+
+
+def check_workbook(path: Path) -> ReadBack:
+    """Read and check a workbook; the problems are sorted by sheet, then row and column."""
+    book = read_workbook(path)
+    _method_checks(book)
+    _formula_checks(book)
+    for warning in book.report.warnings:
+        book.problems.append(CellProblem(-1, 0, 0, "(package)", "package", warning))
+    book.problems.sort()
+    return book

@@ -1,0 +1,124 @@
+"""Look at a workbook's package before any parser touches it.
+
+Refuses, in milliseconds and small memory, what could exhaust the machine: a zip that expands
+to gigabytes, parts compressed beyond any real spreadsheet's ratio, sheets that claim a
+million rows, XML with a DOCTYPE (entity expansion). Reports, without trusting them, what a
+client deliverable must not carry: VBA, an xlwings ``.conf`` sheet, external links, embedded
+objects.
+
+Limits (documented in the README):
+- package: at most 2,000 parts and 256 MiB uncompressed in all;
+- any part above 1 MiB: compressed at most 200:1;
+- a sheet: at most 200,000 rows and 500 columns (from its ``<dimension>``);
+- XML parts: no ``<!DOCTYPE``.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl.utils.cell import range_boundaries
+
+from ..errors import XlplanError
+
+MAX_PARTS = 2_000
+MAX_TOTAL_BYTES = 256 * 2**20
+MAX_RATIO = 200
+RATIO_FLOOR_BYTES = 2**20
+MAX_ROWS = 200_000
+MAX_COLUMNS = 500
+_HEAD_BYTES = 4096
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
+_SHEET_NAME = re.compile(rb'<(?:\w+:)?sheet\b[^>]*\bname="([^"]*)"')
+
+
+class UnreadableWorkbook(XlplanError):
+    """The file is not a workbook xlplan will read (corrupt, hostile or too large)."""
+
+
+@dataclass
+class PackageReport:
+    """What the package carries that a deliverable should not, found without trusting it."""
+
+    vba: bool = False
+    xlwings_conf: bool = False
+    external_links: list[str] = field(default_factory=list)
+    embedded: list[str] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        out = []
+        if self.vba:
+            out.append("carries VBA macros (xl/vbaProject.bin); they are not run or trusted")
+        if self.xlwings_conf:
+            out.append("has an xlwings.conf sheet (add-in settings); not trusted")
+        out += [f"external link {name}: not followed" for name in self.external_links]
+        out += [f"embedded object {name}: not opened" for name in self.embedded]
+        return out
+
+
+def _check_xml_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
+    with archive.open(info) as part:
+        head = part.read(_HEAD_BYTES)
+    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+        raise UnreadableWorkbook(f"{path}: {info.filename} declares a DOCTYPE or entities "
+                                 "(refused: XML entity expansion)")
+    return head
+
+
+def inspect_package(path: Path) -> PackageReport:
+    """Check the limits; raise UnreadableWorkbook, or return what the package carries."""
+    path = Path(path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableWorkbook(f"{path}: not an .xlsx workbook ({exc})") from None
+    report = PackageReport()
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_PARTS:
+            raise UnreadableWorkbook(f"{path}: {len(infos)} parts (limit {MAX_PARTS})")
+        total = sum(i.file_size for i in infos)
+        if total > MAX_TOTAL_BYTES:
+            raise UnreadableWorkbook(f"{path}: expands to {total / 2**20:.0f} MiB "
+                                     f"(limit {MAX_TOTAL_BYTES // 2**20} MiB)")
+        names = {i.filename for i in infos}
+        if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+            raise UnreadableWorkbook(f"{path}: not an .xlsx workbook (no xl/workbook.xml)")
+        for info in infos:
+            if info.file_size > RATIO_FLOOR_BYTES and (
+                    info.file_size > MAX_RATIO * max(info.compress_size, 1)):
+                ratio = info.file_size // max(info.compress_size, 1)
+                raise UnreadableWorkbook(f"{path}: {info.filename} is compressed {ratio}:1 "
+                                         f"(limit {MAX_RATIO}:1; a zip bomb?)")
+            name = info.filename
+            if name.endswith(".xml") or name.endswith(".rels"):
+                head = _check_xml_head(archive, info, path)
+                if name.startswith("xl/worksheets/sheet"):
+                    _check_dimension(head, name, path)
+                if name == "xl/workbook.xml":
+                    sheets = [m.decode("utf-8", "replace") for m in _SHEET_NAME.findall(
+                        archive.read(info))]
+                    report.xlwings_conf = any(s.lower() in ("xlwings.conf", "_xlwings.conf")
+                                              for s in sheets)
+            if name.lower().endswith("vbaproject.bin"):
+                report.vba = True
+            if name.startswith("xl/externalLinks/") and name.endswith(".xml"):
+                report.external_links.append(name)
+            if name.startswith("xl/embeddings/"):
+                report.embedded.append(name)
+    return report
+
+
+def _check_dimension(head: bytes, name: str, path: Path) -> None:
+    match = _DIMENSION.search(head)
+    if not match:
+        return
+    ref = match.group(1).decode()
+    _, _, max_col, max_row = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
+    if (max_row or 0) > MAX_ROWS or (max_col or 0) > MAX_COLUMNS:
+        raise UnreadableWorkbook(f"{path}: {name} spans {ref} (limit {MAX_ROWS} rows, "
+                                 f"{MAX_COLUMNS} columns)")

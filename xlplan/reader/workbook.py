@@ -1,0 +1,290 @@
+"""Read an xlplan workbook (possibly edited by a consultant) back into plan-file data.
+
+Tables are found by their Excel names, their columns by their translated headers, fields by
+their label in the first column: inserted columns or moved blocks do not confuse the reader.
+Each value keeps the cell it came from, so a problem is reported as ``Actions!C14``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..errors import PlanError
+from ..loading import Location, validate_plan
+from ..model import Language, Plan
+from ..workbook.layout import FIELD_LABEL_COLUMN, FIELD_VALUE_COLUMN
+from ..workbook.templates import BlockSpec, CellSpec, Translations, sheet_specs, translations
+from .guard import PackageReport, UnreadableWorkbook, inspect_package
+
+# Where each input of the workbook lives in the plan file.
+FIELD_PATHS: dict[str, Location] = {
+    "settings.client_name": ("client", "name"), "settings.sector": ("client", "sector"),
+    "settings.consultant": ("client", "consultant"), "settings.currency": ("client", "currency"),
+    "settings.year": ("plan", "year"), "settings.as_of": ("plan", "as_of"),
+    "settings.review_cadence": ("plan", "review_cadence"),
+    "settings.amber_threshold": ("plan", "amber_threshold"), "settings.vision": ("plan", "vision"),
+    "funding_summary.opening_cash": ("plan", "opening_cash"),
+}
+TABLE_PATHS: dict[str, Location] = {
+    "barriers": ("barriers",), "objectives": ("objectives",), "kpis": ("kpis",),
+    "went_well": ("retrospective", "went_well"), "went_badly": ("retrospective", "went_badly"),
+    "competitors": ("competitors",), "segments": ("segments",),
+    "priorities": ("priorities",), "uses": ("funding", "uses"), "sources": ("funding", "sources"),
+    "actions": ("actions",),
+}
+SCALAR_TABLES = {"barriers": "barrier", "went_well": "note", "went_badly": "note"}
+_FIELD_SCAN_ROWS = 400
+
+
+@dataclass(frozen=True, order=True)
+class CellProblem:
+    """A problem at a cell, in the workbook's language."""
+
+    sheet_order: int
+    row: int
+    column: int
+    sheet: str
+    kind: str
+    message: str
+
+    @property
+    def cell(self) -> str:
+        if self.row == 0:  # about the file as a whole
+            return self.sheet
+        return f"{self.sheet}!{get_column_letter(self.column)}{self.row}"
+
+    def __str__(self) -> str:
+        return f"{self.cell}: {self.message}"
+
+
+@dataclass
+class ReadBack:
+    """What was read: plan-file data, the cell of each value, and the problems found."""
+
+    path: Path
+    words: Translations
+    workbook: Workbook
+    report: PackageReport
+    data: dict[str, Any] = field(default_factory=dict)
+    cells: dict[Location, tuple[str, int, int]] = field(default_factory=dict)
+    problems: list[CellProblem] = field(default_factory=list)
+    plan: Plan | None = None
+
+    def problem(self, sheet: str, row: int, column: int, kind: str, key: str,
+                **values: object) -> None:
+        order = self.workbook.sheetnames.index(sheet) if sheet in self.workbook.sheetnames else 99
+        self.problems.append(CellProblem(order, row, column, sheet, kind,
+                                         self.words.check(key, **values)))
+
+    def problem_at(self, loc: Location, kind: str, key: str, **values: object) -> None:
+        where = self.cells.get(loc)
+        while where is None and loc:
+            loc = loc[:-1]
+            where = self.cells.get(loc)
+        sheet, row, col = where or (self.workbook.sheetnames[0], 1, 1)
+        self.problem(sheet, row, col, kind, key, **values)
+
+
+def _language(wb: Workbook) -> Language:
+    for prop in wb.custom_doc_props.props:
+        if prop.name == "xlplan.language" and prop.value in {lang.value for lang in Language}:
+            return Language(prop.value)
+    for language in Language:
+        if translations(language).sheet("dashboard") in wb.sheetnames:
+            return language
+    raise UnreadableWorkbook("not an xlplan workbook (no xlplan sheets in any language)")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+Issue = tuple[str, dict[str, object]]
+
+
+def convert(spec: CellSpec, value: Any, words: Translations) -> tuple[Any, Issue | None]:
+    """A cell's value as the plan file wants it, or the (message key, values) of a problem."""
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return None, None
+    kind = spec.type
+    if kind in ("text", "ref"):
+        if isinstance(value, datetime):
+            return value.date().isoformat(), None
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value)), None
+        return str(value).strip(), None
+    if kind in ("money", "number", "percent"):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value), None
+        return None, ("not_a_number", {"value": _shown(value)})
+    if kind in ("integer", "month", "score"):
+        if isinstance(value, int | float) and not isinstance(value, bool) and float(
+                value).is_integer():
+            return int(value), None
+        return None, ("not_a_whole_number", {"value": _shown(value)})
+    if kind == "date":
+        if isinstance(value, datetime):
+            return value.date(), None
+        if isinstance(value, date):
+            return value, None
+        return None, ("not_a_date", {"value": _shown(value)})
+    if kind in ("choice", "yesno"):
+        group = spec.choices or "yesno"
+        code = words.choice_code(group, str(value)) if isinstance(value, str) else None
+        if code is None:
+            return None, ("not_in_list", {"value": _shown(value),
+                                          "choices": ", ".join(words.choice_labels(group))})
+        return (code == "yes") if kind == "yesno" else code, None
+    raise ValueError(f"no reader for type {kind!r}")
+
+
+def _find_label_row(ws: Worksheet, label: str) -> int | None:
+    for row in range(1, min(ws.max_row, _FIELD_SCAN_ROWS) + 1):
+        value = ws.cell(row, FIELD_LABEL_COLUMN).value
+        if isinstance(value, str) and value.strip() == label:
+            return row
+    return None
+
+
+def _read_fields(book: ReadBack, ws: Worksheet, block: BlockSpec) -> None:
+    for spec in block.cells:
+        key = f"{block.key}.{spec.key}"
+        if spec.computed or key not in FIELD_PATHS:
+            continue
+        label = book.words.label(f"{block.label_prefix}.{spec.key}")
+        row = _find_label_row(ws, label)
+        if row is None:
+            book.problem(ws.title, 1, 1, "structure", "missing_field", label=label)
+            continue
+        path = FIELD_PATHS[key]
+        book.cells[path] = (ws.title, row, FIELD_VALUE_COLUMN)
+        cell = ws.cell(row, FIELD_VALUE_COLUMN)
+        if cell.data_type == "f":  # e.g. AsOfDate = TODAY(): the plan has no fixed value
+            continue
+        value, issue = convert(spec, cell.value, book.words)
+        if issue:
+            book.problem(ws.title, row, FIELD_VALUE_COLUMN, "type", issue[0], **issue[1])
+        elif value is not None:
+            _put(book.data, path, value)
+
+
+def _put(data: dict[str, Any], path: Location, value: Any) -> None:
+    node = data
+    for part in path[:-1]:
+        node = node.setdefault(str(part), {})
+    node[str(path[-1])] = value
+
+
+def table_body(ws: Worksheet, name: str) -> tuple[int, int, int, int] | None:
+    """(first column, header row, last column, last row) of an Excel table, or None."""
+    table = ws.tables.get(name)
+    if table is None:
+        return None
+    min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+    return min_col, min_row, max_col, max_row
+
+
+def _read_table(book: ReadBack, ws: Worksheet, block: BlockSpec) -> None:
+    assert block.name is not None
+    bounds = table_body(ws, block.name)
+    if bounds is None:
+        book.problem(ws.title, 1, 1, "structure", "missing_table", name=block.name)
+        return
+    min_col, header, max_col, max_row = bounds
+    headers = {str(ws.cell(header, c).value).strip(): c for c in range(min_col, max_col + 1)}
+    columns: dict[str, int] = {}
+    for spec in block.cells:
+        label = book.words.label(f"{block.label_prefix}.{spec.key}")
+        if label in headers:
+            columns[spec.key] = headers[label]
+        elif not spec.computed:
+            book.problem(ws.title, header, min_col, "structure", "missing_column", label=label,
+                         name=block.name)
+    base = TABLE_PATHS[block.key]
+    rows: list[Any] = []
+    inputs = [s for s in block.cells if not s.computed and s.key in columns]
+    for row in range(header + 1, max_row + 1):
+        record: dict[str, Any] = {}
+        cells: dict[str, int] = {}
+        for spec in inputs:
+            col = columns[spec.key]
+            value, issue = convert(spec, ws.cell(row, col).value, book.words)
+            cells[spec.key] = col
+            if issue:
+                book.problem(ws.title, row, col, "type", issue[0], **issue[1])
+                record[spec.key] = _INVALID
+            elif value is not None:
+                record[spec.key] = value
+        if not record:
+            continue
+        index = len(rows)
+        book.cells[(*base, index)] = (ws.title, row, min_col)
+        for key, col in cells.items():
+            book.cells[(*base, index, key)] = (ws.title, row, col)
+        first = inputs[0].key if inputs else None
+        if first is not None and first not in record:
+            book.problem(ws.title, row, columns[first], "required", "required")
+        clean = {k: v for k, v in record.items() if v is not _INVALID}
+        if block.key in SCALAR_TABLES:
+            rows.append(clean.get(SCALAR_TABLES[block.key], ""))
+            book.cells[(*base, index)] = (ws.title, row, columns[SCALAR_TABLES[block.key]])
+        else:
+            rows.append(clean)
+    if rows:
+        _put(book.data, base, rows)
+
+
+_INVALID = object()
+
+
+def read_workbook(path: Path) -> ReadBack:
+    """Read a workbook: raise UnreadableWorkbook if it cannot be read at all, else return the
+    data with every problem found (types, lists, and the plan's own rules)."""
+    path = Path(path)
+    report = inspect_package(path)
+    try:
+        wb = openpyxl.load_workbook(path, data_only=False, keep_vba=False, keep_links=False)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise UnreadableWorkbook(f"{path}: cannot be read as a workbook ({exc})") from None
+    words = translations(_language(wb))
+    book = ReadBack(path, words, wb, report)
+    for sheet in sheet_specs():
+        title = words.sheet(sheet.key)
+        if title not in wb.sheetnames:
+            book.problem(wb.sheetnames[0], 1, 1, "structure", "missing_table", name=title)
+            continue
+        ws = wb[title]
+        for block in sheet.blocks:
+            if block.kind == "fields":
+                _read_fields(book, ws, block)
+            elif block.kind == "table":
+                _read_table(book, ws, block)
+    book.data.setdefault("client", {}).setdefault("language", words.language.value)
+    if not any(p.kind in ("type", "structure", "required") for p in book.problems):
+        try:
+            book.plan = validate_plan(book.data, str(path))
+        except PlanError as exc:
+            for problem in exc.problems:
+                loc = _parse_path(problem.where)
+                book.problem_at(loc, "rule", "invalid", message=f"{problem.where}: "
+                                f"{problem.message}")
+    return book
+
+
+def _parse_path(where: str) -> Location:
+    """``priorities[3].score`` -> ``('priorities', 3, 'score')`` (inverse of format_path)."""
+    out: list[str | int] = []
+    for part in where.replace("]", "").replace("[", ".").split("."):
+        if part:
+            out.append(int(part) if part.isdigit() else part)
+    return tuple(out)
