@@ -4,12 +4,36 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
+import openpyxl.cell._writer as cell_writer
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_openpyxl_safe_string = cell_writer.safe_string
+
+
+def _round_trip_string(value: Any) -> str:
+    """Floats as their shortest exact text (what Excel writes), not openpyxl's %.16g."""
+    if isinstance(value, float) and value == value and value not in (float("inf"), float("-inf")):
+        return repr(value)
+    return str(_openpyxl_safe_string(value))
+
+
+@contextmanager
+def _exact_numbers() -> Iterator[None]:
+    """openpyxl writes cell numbers with 16 significant digits, which loses the last digit of
+    some doubles (247398.19086700724 becomes ...0072): a plan's value would not be the
+    workbook's. Cell values are written exactly for the duration of one save."""
+    cell_writer.safe_string = _round_trip_string
+    try:
+        yield
+    finally:
+        cell_writer.safe_string = _openpyxl_safe_string
 
 
 def workbook_bytes(wb: Workbook, stamp: datetime) -> bytes:
@@ -17,7 +41,7 @@ def workbook_bytes(wb: Workbook, stamp: datetime) -> bytes:
     wb.properties.created = stamp
     wb.properties.modified = stamp
     raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive, _exact_numbers():
         ExcelWriter(wb, archive).write_data()
     out = io.BytesIO()
     with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dest:
