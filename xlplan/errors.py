@@ -12,6 +12,8 @@ class Problem:
     where: str
     message: str
     line: int | None = None
+    code: str | None = None  # a key of the i18n ``check`` messages, when there is one
+    params: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         prefix = f"line {self.line}: " if self.line is not None else ""

@@ -94,6 +94,33 @@ _MESSAGES = {
 }
 
 
+_CODES = {"missing": "required", "literal_error": "not_in_list", "enum": "not_in_list",
+          "due_before_start": "due_before_start", "infinite_ltv": "infinite_ltv"}
+_BOUNDS = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=",
+           "less_than": "<"}
+
+
+def _problem(error: Any, lines: dict[Location, int]) -> Problem:
+    loc = _clean_loc(error["loc"])
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    code = _CODES.get(kind, "out_of_bound" if kind in _BOUNDS else None)
+    params: dict[str, str] = {"value": repr(error.get("input"))}
+    if kind in _BOUNDS:
+        params.update(op=_BOUNDS[kind], limit=str(next(iter(ctx.values()))))
+    if kind in ("literal_error", "enum"):
+        params["choices"] = str(ctx.get("expected"))
+    params.update({k: str(v) for k, v in ctx.items() if k in ("due", "start")})
+    return Problem(format_path(loc), _message(error), _line_of(loc, lines), code,
+                   tuple(sorted(params.items())))
+
+
+def _line_of(loc: Location, lines: dict[Location, int]) -> int | None:
+    while loc and loc not in lines:
+        loc = loc[:-1]
+    return lines.get(loc)
+
+
 def _message(error: Any) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
@@ -102,17 +129,17 @@ def _message(error: Any) -> str:
         got, dict | list) else ""
     if kind in ("literal_error", "enum"):
         return f"must be {ctx.get('expected')}{shown}"
-    bounds = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=",
-              "less_than": "<"}
-    if kind in bounds:
+    if kind in _BOUNDS:
         limit = next(iter(ctx.values()))
-        return f"must be {bounds[kind]} {limit}{shown}"
+        return f"must be {_BOUNDS[kind]} {limit}{shown}"
     if kind == "string_too_long":
         return f"must be at most {ctx.get('max_length')} characters"
     if kind == "string_pattern_mismatch":
         return f"must be a 3-letter upper-case ISO 4217 code such as EUR{shown}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
+    if kind in _CODES and kind not in ("missing",):
+        return str(error["msg"])
     default = str(error["msg"])
     return _MESSAGES.get(kind, default[:1].lower() + default[1:]) + shown
 
@@ -131,7 +158,7 @@ def _items(data: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
                 yield index, item
 
 
-def _cross_checks(data: Any) -> Iterator[tuple[Location, str]]:
+def _cross_checks(data: Any) -> Iterator[tuple[Location, str, str, dict[str, str]]]:
     """Checks across lists, run on the raw data so they report alongside field errors."""
     for key, field in (("kpis", "name"), ("segments", "name"), ("priorities", "title"),
                        ("objectives", "title")):
@@ -141,16 +168,18 @@ def _cross_checks(data: Any) -> Iterator[tuple[Location, str]]:
             if isinstance(value, str):
                 norm = value.strip().casefold()
                 if norm in first:
+                    other = f"{key}[{first[norm]}].{field}"
                     yield ((key, index, field),
-                           f"duplicate of {key}[{first[norm]}].{field} ({value!r}); "
-                           "names must be unique")
+                           f"duplicate of {other} ({value!r}); names must be unique",
+                           "duplicate", {"other": other, "value": repr(value)})
                 first.setdefault(norm, index)
     titles = {str(item.get("title", "")).strip() for _, item in _items(data, "priorities")}
     for index, action in _items(data, "actions"):
         ref = action.get("priority")
         if isinstance(ref, str) and ref.strip() and ref.strip() not in titles:
             yield (("actions", index, "priority"),
-                   f"names no priority (got {ref!r}); must be one of the priorities' titles")
+                   f"names no priority (got {ref!r}); must be one of the priorities' titles",
+                   "unknown_priority", {"value": repr(ref)})
 
 
 def validate_plan(data: Any, source: str = "plan", lines: dict[Location, int] | None = None,
@@ -158,21 +187,14 @@ def validate_plan(data: Any, source: str = "plan", lines: dict[Location, int] | 
     """Validate raw data into a Plan or raise PlanError listing every problem."""
     lines = lines or {}
     found = list(problems or [])
-
-    def line_of(loc: Location) -> int | None:
-        while loc and loc not in lines:
-            loc = loc[:-1]
-        return lines.get(loc)
-
     plan: Plan | None = None
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
-        for error in exc.errors():
-            loc = _clean_loc(error["loc"])
-            found.append(Problem(format_path(loc), _message(error), line_of(loc)))
-    for loc, message in _cross_checks(data):
-        found.append(Problem(format_path(loc), message, line_of(loc)))
+        found += [_problem(error, lines) for error in exc.errors()]
+    for loc, message, code, params in _cross_checks(data):
+        found.append(Problem(format_path(loc), message, _line_of(loc, lines), code,
+                             tuple(sorted(params.items()))))
     if found or plan is None:
         raise PlanError(source, sorted(set(found), key=lambda p: (p.line or 0, p.where)))
     return plan

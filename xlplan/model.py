@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 SCHEMA_VERSION = 1
 EXCEL_CELL_MAX_CHARS = 32_767
@@ -148,10 +149,9 @@ class Segment(_Strict):
     @model_validator(mode="after")
     def _finite_without_horizon(self) -> Segment:
         if self.horizon is None and self.retention >= 1 + self.discount_rate:
-            raise ValueError(
-                "with no horizon, retention must be below 1 + discount_rate "
-                "(otherwise the lifetime value is infinite)"
-            )
+            raise PydanticCustomError(
+                "infinite_ltv", "with no horizon, retention must be below 1 + discount_rate "
+                "(otherwise the lifetime value is infinite)")
         return self
 
 
@@ -192,7 +192,9 @@ class Action(_Strict):
     @model_validator(mode="after")
     def _due_after_start(self) -> Action:
         if self.start and self.due and self.due < self.start:
-            raise ValueError(f"due ({self.due}) is before start ({self.start})")
+            raise PydanticCustomError(
+                "due_before_start", "due ({due}) is before start ({start})",
+                {"due": self.due.isoformat(), "start": self.start.isoformat()})
         return self
 
 

@@ -30,20 +30,20 @@ def _normal(formula: str) -> str:
 
 
 def _method_checks(book: ReadBack) -> None:
-    plan = book.plan
+    plan = book.valid_part
     if plan is None:
         return
     results = compute(plan)
     words = book.words
     for index, action in enumerate(plan.actions):
         if not (action.who or action.owner):
-            book.problem_at(("actions", index, "who"), "method", "no_owner")
+            book.problem_at(book.row_cell(("actions",), index, "who"), "method", "no_owner")
     for index, missing in enumerate(results.objectives_missing):
         if missing:
             shown = " ".join(words.choice("smart", m) if m in ("why", "owner") else m
                              for m in missing)
-            book.problem_at(("objectives", index, "title"), "method", "smart_missing",
-                            missing=shown)
+            book.problem_at(book.row_cell(("objectives",), index, "title"), "method",
+                            "smart_missing", missing=shown)
     layout = _layout(book)
     matrix = layout.blocks["matrix"]
     for quadrant, view in results.matrix.items():

@@ -7,6 +7,7 @@ Each value keeps the cell it came from, so a problem is reported as ``Actions!C1
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -76,7 +77,14 @@ class ReadBack:
     data: dict[str, Any] = field(default_factory=dict)
     cells: dict[Location, tuple[str, int, int]] = field(default_factory=dict)
     problems: list[CellProblem] = field(default_factory=list)
-    plan: Plan | None = None
+    plan: Plan | None = None  # the plan, when the workbook has no problem at all
+    valid_part: Plan | None = None  # the plan without the rows in error, if it validates
+    kept_rows: dict[Location, list[int]] = field(default_factory=dict)  # valid_part -> rows
+
+    def row_cell(self, base: Location, index: int, key: str) -> Location:
+        """The cell location of ``valid_part``'s row ``index`` (rows in error were left out)."""
+        kept = self.kept_rows.get(base)
+        return (*base, kept[index] if kept is not None else index, key)
 
     def problem(self, sheet: str, row: int, column: int, kind: str, key: str,
                 **values: object) -> None:
@@ -231,9 +239,6 @@ def _read_table(book: ReadBack, ws: Worksheet, block: BlockSpec) -> None:
         book.cells[(*base, index)] = (ws.title, row, min_col)
         for key, col in cells.items():
             book.cells[(*base, index, key)] = (ws.title, row, col)
-        first = inputs[0].key if inputs else None
-        if first is not None and first not in record:
-            book.problem(ws.title, row, columns[first], "required", "required")
         clean = {k: v for k, v in record.items() if v is not _INVALID}
         if block.key in SCALAR_TABLES:
             rows.append(clean.get(SCALAR_TABLES[block.key], ""))
@@ -270,15 +275,61 @@ def read_workbook(path: Path) -> ReadBack:
             elif block.kind == "table":
                 _read_table(book, ws, block)
     book.data.setdefault("client", {}).setdefault("language", words.language.value)
-    if not any(p.kind in ("type", "structure", "required") for p in book.problems):
-        try:
-            book.plan = validate_plan(book.data, str(path))
-        except PlanError as exc:
-            for problem in exc.problems:
-                loc = _parse_path(problem.where)
-                book.problem_at(loc, "rule", "invalid", message=f"{problem.where}: "
-                                f"{problem.message}")
+    _validate(book)
     return book
+
+
+def _validate(book: ReadBack) -> None:
+    """The plan's own rules, on the values that were readable, translated, at their cells."""
+    flagged = {(p.sheet, p.row, p.column) for p in book.problems}
+    try:
+        book.valid_part = validate_plan(book.data, str(book.path))
+    except PlanError as exc:
+        bad_rows: set[Location] = set()
+        for problem in exc.problems:
+            loc = _parse_path(problem.where)
+            if problem.code == "due_before_start":
+                loc = (*loc, "due")
+            bad_rows.add(_row_of(loc))
+            where = book.cells.get(loc)
+            if where is not None and where in flagged:
+                continue  # that cell already has its problem (an unreadable value)
+            params = dict(problem.params)
+            if problem.code:
+                book.problem_at(loc, "rule", problem.code, **params)
+            else:
+                book.problem_at(loc, "rule", "invalid",
+                                message=f"{problem.where}: {problem.message}")
+        book.valid_part = _without_rows(book, bad_rows)
+    if not book.problems:
+        book.plan = book.valid_part
+
+
+def _row_of(loc: Location) -> Location:
+    """The list item a location is in: ``('actions', 3, 'due')`` -> ``('actions', 3)``."""
+    for i in range(len(loc) - 1, -1, -1):
+        if isinstance(loc[i], int):
+            return loc[: i + 1]
+    return loc
+
+
+def _without_rows(book: ReadBack, bad_rows: set[Location]) -> Plan | None:
+    """Validate again without the rows in error, so the method checks still see the rest."""
+    data = copy.deepcopy(book.data)
+    for base in TABLE_PATHS.values():
+        node: Any = data
+        for part in base[:-1]:
+            node = node.get(str(part), {}) if isinstance(node, dict) else {}
+        items = node.get(str(base[-1])) if isinstance(node, dict) else None
+        if not isinstance(items, list):
+            continue
+        kept = [i for i in range(len(items)) if (*base, i) not in bad_rows]
+        node[str(base[-1])] = [items[i] for i in kept]
+        book.kept_rows[base] = kept
+    try:
+        return validate_plan(data, str(book.path))
+    except PlanError:
+        return None
 
 
 def _parse_path(where: str) -> Location:
