@@ -30,7 +30,8 @@ MAX_RATIO = 200
 RATIO_FLOOR_BYTES = 2**20
 MAX_ROWS = 200_000
 MAX_COLUMNS = 500
-_HEAD_BYTES = 4096
+_HEAD_BYTES = 64 * 1024
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
 _SHEET_NAME = re.compile(rb'<(?:\w+:)?sheet\b[^>]*\bname="([^"]*)"')
 
@@ -63,7 +64,12 @@ class PackageReport:
 def _check_xml_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
     with archive.open(info) as part:
         head = part.read(_HEAD_BYTES)
-    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+    first = _FIRST_ELEMENT.search(head)
+    if first is None and info.file_size > 0:
+        raise UnreadableWorkbook(f"{path}: {info.filename} has no element in its first "
+                                 f"{_HEAD_BYTES // 1024} KiB (refused)")
+    prolog = head[: first.start()] if first else head
+    if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
         raise UnreadableWorkbook(f"{path}: {info.filename} declares a DOCTYPE or entities "
                                  "(refused: XML entity expansion)")
     return head
