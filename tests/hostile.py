@@ -29,6 +29,15 @@ def _rebuild(data: bytes, change: Callable[[str, bytes], bytes | None],
     return out.getvalue()
 
 
+def _huge_dimension(sheet: bytes) -> bytes:
+    """Claim the whole grid, A1:XFD1048576, as the sheet's used range."""
+    claim = b'<dimension ref="A1:XFD1048576"/>'
+    if b"<dimension" in sheet:
+        start = sheet.index(b"<dimension")
+        return sheet[:start] + claim + sheet[sheet.index(b"/>", start) + 2:]
+    return sheet.replace(b"<sheetViews>", claim + b"<sheetViews>", 1)
+
+
 def hostile_files(plan: Plan, folder: Path) -> dict[str, Path]:
     """name -> file; every one but the 'report' ones must be refused with a clear error."""
     good = render_bytes(plan)
@@ -38,9 +47,7 @@ def hostile_files(plan: Plan, folder: Path) -> dict[str, Path]:
 
     files = {
         "zip_bomb": _rebuild(good, lambda n, b: b, {"xl/media/padding.bin": b"\0" * (64 * 2**20)}),
-        "huge_dimension": sheet1(lambda b: b.replace(b"<dimension ref=\"", b"<dimension ref=\"A1:XFD1048576\" x=\"", 1)
-                                 if b"<dimension" in b else b.replace(
-                                     b"<sheetViews>", b'<dimension ref="A1:XFD1048576"/><sheetViews>', 1)),
+        "huge_dimension": sheet1(_huge_dimension),
         "entities": sheet1(lambda b: BILLION_LAUGHS),
         "entities_after_comment": sheet1(lambda b: b'<?xml version="1.0"?><!--' + b"x" * 9000
                                          + b"-->" + BILLION_LAUGHS[21:]),

@@ -3,6 +3,7 @@ reported, not trusted; and a fuzzer over the reader finds no crash other than ou
 
 from __future__ import annotations
 
+import contextlib
 import io
 import time
 import tracemalloc
@@ -129,7 +130,5 @@ def test_fuzzed_bytes_never_crash_the_reader(tmp_path_factory, data):
             dest.writestr(name, bytes(content) if name == target else source.read(name))
     path = tmp_path_factory.mktemp("bytes") / "f.xlsx"
     path.write_bytes(out.getvalue())
-    try:
+    with contextlib.suppress(XlplanError):
         check_workbook(path)
-    except XlplanError:
-        pass
