@@ -87,3 +87,20 @@ def test_default_year_is_the_year_being_planned():
     """From July on, a sprint plans next year."""
     assert default_year(date(2026, 11, 21)) == 2027
     assert default_year(date(2027, 2, 1)) == 2027
+
+
+def test_a_workbook_edited_by_a_person_is_never_overwritten(tmp_path):
+    """Even --force refuses a generated workbook that someone has since saved;
+    --overwrite-edited is the explicit way through."""
+    out = tmp_path / "b.xlsx"
+    assert run("new", BOUTIQUE, "-o", str(out))[0] == 0
+    assert run("new", BOUTIQUE, "-o", str(out), "--force")[0] == 0  # untouched: may be replaced
+    wb = openpyxl.load_workbook(out)
+    wb.worksheets[0]["B3"] = "edited on the planning day"
+    wb.save(out)
+    edited = out.read_bytes()
+    code, output = run("new", BOUTIQUE, "-o", str(out), "--force")
+    assert code == 2 and "edited since xlplan generated it" in output
+    assert out.read_bytes() == edited
+    assert run("new", BOUTIQUE, "-o", str(out), "--overwrite-edited")[0] == 0
+    assert out.read_bytes() != edited

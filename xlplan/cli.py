@@ -39,9 +39,12 @@ def main() -> None:
               help="Workbook language (for an empty plan; a plan file sets its own).")
 @click.option("--year", type=int, default=None, help="Plan year of an empty plan.")
 @click.option("--currency", default="EUR", show_default=True, help="Currency of an empty plan.")
-@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--force", is_flag=True,
+              help="Replace OUTPUT if it exists (never one a person has edited).")
+@click.option("--overwrite-edited", is_flag=True,
+              help="Replace OUTPUT even if a person edited it since it was generated.")
 def new(plan_file: Path | None, output: Path, client_name: str | None, lang: str | None,
-        year: int | None, currency: str, force: bool) -> None:
+        year: int | None, currency: str, force: bool, overwrite_edited: bool) -> None:
     """Generate a planning workbook from PLAN_FILE (YAML or JSON), or an empty one.
 
     \b
@@ -66,7 +69,7 @@ def new(plan_file: Path | None, output: Path, client_name: str | None, lang: str
             raise click.UsageError("give a PLAN_FILE, or --client NAME for an empty plan")
         if output.suffix.lower() != ".xlsx":
             raise click.UsageError(f"{output}: the output must be an .xlsx file")
-        check_target(output, force)
+        check_target(output, force, overwrite_edited)
         atomic_write(output, render_bytes(plan))
     except PlanError as exc:
         click.echo(str(exc), err=True)

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import OutputError
+from .provenance import Provenance, provenance
 
 
 def lock_file(path: Path) -> Path:
@@ -14,14 +15,20 @@ def lock_file(path: Path) -> Path:
     return path.with_name("~$" + path.name)
 
 
-def check_target(path: Path, force: bool) -> None:
-    """Refuse a target that exists (unless forced) or that Excel has open."""
+def check_target(path: Path, force: bool, overwrite_edited: bool = False) -> None:
+    """Refuse a target that Excel has open, that a person edited since xlplan generated it
+    (unless ``overwrite_edited``), or that exists (unless ``force``)."""
     if lock_file(path).exists():
         raise OutputError(f"{path}: open in Excel ({lock_file(path).name} exists); close it first")
-    if path.exists() and not force:
-        raise OutputError(f"{path}: already exists; use --force to replace it")
     if path.is_dir():
         raise OutputError(f"{path}: is a folder")
+    if not path.exists():
+        return
+    if provenance(path) is Provenance.EDITED and not overwrite_edited:
+        raise OutputError(f"{path}: edited since xlplan generated it; not replaced "
+                          "(use --overwrite-edited to replace it anyway)")
+    if not (force or overwrite_edited):
+        raise OutputError(f"{path}: already exists; use --force to replace it")
 
 
 def _mode_for(path: Path) -> int:

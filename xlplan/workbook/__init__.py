@@ -9,6 +9,7 @@ from openpyxl.packaging.custom import StringProperty
 
 from .. import __version__
 from ..model import Plan
+from ..provenance import HASH_PLACEHOLDER, HASH_PROPERTY
 from ..results import compute
 from .content import build_content
 from .layout import Layout
@@ -32,7 +33,8 @@ def build_workbook(plan: Plan, today: date | None = None) -> BuiltWorkbook:
     wb.properties.creator = plan.client.consultant or "xlplan"
     wb.properties.language = plan.language.value
     for name, value in (("xlplan.version", __version__), ("xlplan.language", plan.language.value),
-                        ("xlplan.template", str(TEMPLATE_VERSION))):
+                        ("xlplan.template", str(TEMPLATE_VERSION)),
+                        (HASH_PROPERTY, HASH_PLACEHOLDER)):
         wb.custom_doc_props.append(StringProperty(name=name, value=value))
     return built
 

@@ -13,6 +13,8 @@ import openpyxl.cell._writer as cell_writer
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
+from ..provenance import CUSTOM_PART, HASH_PLACEHOLDER, content_hash
+
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _openpyxl_safe_string = cell_writer.safe_string
 
@@ -43,11 +45,16 @@ def workbook_bytes(wb: Workbook, stamp: datetime) -> bytes:
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive, _exact_numbers():
         ExcelWriter(wb, archive).write_data()
+    with zipfile.ZipFile(raw) as source:
+        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    if CUSTOM_PART in parts:  # record the content's hash, so later edits can be told apart
+        parts[CUSTOM_PART] = parts[CUSTOM_PART].replace(
+            HASH_PLACEHOLDER.encode(), content_hash(parts).encode(), 1)
     out = io.BytesIO()
-    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dest:
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_EPOCH)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dest:
+        for name, content in parts.items():
+            fixed = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
-            dest.writestr(fixed, source.read(info.filename))
+            dest.writestr(fixed, content)
     return out.getvalue()
