@@ -149,6 +149,74 @@ def export(workbook: Path, output: Path, force: bool) -> None:
 
 
 @main.command()
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The client's copy (.xlsx).")
+@click.option("--pdf", is_flag=True, help="Also print the dashboard and action plan to PDF "
+              "(OUTPUT with .pdf), with LibreOffice.")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--overwrite-edited", is_flag=True,
+              help="Replace OUTPUT even if a person edited it since it was generated.")
+def finalize(workbook: Path, output: Path, pdf: bool, force: bool,
+             overwrite_edited: bool) -> None:
+    """Prepare the clean deliverable the client receives."""
+    from .finalize import finalize_workbook, render_pdf
+    from .reader.workbook import read_workbook
+
+    try:
+        if output.suffix.lower() != ".xlsx":
+            raise click.UsageError(f"{output}: the client copy must be an .xlsx file")
+        if output.resolve() == workbook.resolve():
+            raise click.UsageError("the client copy must not replace the consultant's workbook")
+        check_target(output, force, overwrite_edited)
+        pdf_path = output.with_suffix(".pdf")
+        if pdf:
+            check_target(pdf_path, force, overwrite_edited)
+        done = finalize_workbook(workbook)
+        pdf_bytes = render_pdf(done.data, read_workbook(workbook).words) if pdf else None
+        atomic_write(output, done.data)
+        if pdf_bytes is not None:
+            atomic_write(pdf_path, pdf_bytes)
+    except XlplanError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    for note in done.dropped:
+        click.echo(f"left out: {note}", err=True)
+    for sheet in done.removed_sheets:
+        click.echo(f"left out: consultant-only sheet {sheet!r}", err=True)
+    if done.frozen_cells:
+        click.echo(f"replaced {len(done.frozen_cells)} add-in formulas by their values", err=True)
+    click.echo(f"wrote {output}" + (f" and {pdf_path}" if pdf else ""))
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "ics"]), required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+def actions(workbook: Path, fmt: str, output: Path, force: bool) -> None:
+    """Export the action plan: CSV for Trello/Asana/Jira, or an iCalendar of due dates."""
+    from .action_export import actions_csv, actions_ics
+    from .reader.workbook import read_workbook
+
+    try:
+        check_target(output, force)
+        book = read_workbook(workbook)
+        if book.plan is None:
+            for problem in sorted(book.problems):
+                click.echo(str(problem), err=True)
+            click.echo(f"{workbook}: not exported; fix the problems above", err=True)
+            sys.exit(EXIT_PROBLEMS)
+        data = actions_csv(book.plan).encode("utf-8-sig") if fmt == "csv" else actions_ics(
+            book.plan)
+        atomic_write(output, data)
+    except XlplanError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    click.echo(f"wrote {output} ({len(book.plan.actions)} actions)")
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of the plan file."""
     click.echo(json.dumps(plan_schema(), indent=2, ensure_ascii=False))

@@ -1,0 +1,109 @@
+"""The deliverable: the client's copy of the consultant's workbook.
+
+A plain .xlsx: no VBA, no external links, no consultant-only sheet, no formula that needs the
+add-in (any ``PLAN_*`` call is replaced by the value Excel last computed), every sheet
+protected (computed cells locked), document properties set. Optionally the dashboard and the
+action plan printed to PDF by LibreOffice.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+from openpyxl.workbook.workbook import Workbook
+
+from .engine.libreoffice import to_pdf
+from .errors import XlplanError
+from .reader.guard import UnreadableWorkbook, inspect_package
+from .reader.workbook import read_workbook
+from .workbook.package import workbook_bytes
+from .workbook.templates import Translations
+
+ADDIN_CALL = re.compile(r"\bPLAN_[A-Z0-9_]+\s*\(", re.IGNORECASE)
+_NO_DATE = datetime(2000, 1, 1)
+CONSULTANT_ONLY = re.compile(r"^(_?xlwings\.conf|_.*|xlplan[ _-].*)$", re.IGNORECASE)
+
+
+@dataclass
+class Finalized:
+    data: bytes
+    removed_sheets: list[str] = field(default_factory=list)
+    frozen_cells: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+
+def _freeze_addin_formulas(formulas: Workbook, values: Workbook) -> list[str]:
+    frozen = []
+    missing = []
+    for ws in formulas.worksheets:
+        cached = values[ws.title]
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" and ADDIN_CALL.search(str(cell.value)):
+                    value = cached[cell.coordinate].value
+                    ref = f"{ws.title}!{cell.coordinate}"
+                    if value is None:
+                        missing.append(ref)
+                    cell.value = value
+                    frozen.append(ref)
+    if missing:
+        raise XlplanError("no computed value stored for add-in formulas at "
+                          f"{', '.join(missing[:10])}: open and save the workbook in Excel "
+                          "with the xlplan add-in first")
+    return frozen
+
+
+def finalize_workbook(path: Path) -> Finalized:
+    """The client's copy of ``path`` as bytes; the input is only read."""
+    report = inspect_package(path)
+    book = read_workbook(path)
+    words: Translations = book.words
+    plan = book.valid_part
+    try:
+        formulas = openpyxl.load_workbook(path, keep_vba=False, keep_links=False)
+        values = openpyxl.load_workbook(path, data_only=True, keep_links=False)
+    except Exception as exc:
+        raise UnreadableWorkbook(f"{path}: cannot be read as a workbook ({exc})") from None
+    out = Finalized(b"")
+    out.dropped = report.warnings
+    for ws in list(formulas.worksheets):
+        if CONSULTANT_ONLY.match(ws.title):
+            formulas.remove(ws)
+            out.removed_sheets.append(ws.title)
+    out.frozen_cells = _freeze_addin_formulas(formulas, values)
+    for ws in formulas.worksheets:
+        ws.protection.sheet = True
+    formulas.custom_doc_props.props = [p for p in formulas.custom_doc_props.props
+                                       if p.name in ("xlplan.language", "xlplan.version")]
+    props = formulas.properties
+    if plan is not None:
+        props.title = f"{plan.client.name} - {plan.plan.year}"
+        props.subject = words.title("vision_title")
+        props.creator = plan.client.consultant or "xlplan"
+        props.description = plan.plan.vision
+    props.keywords = "xlplan"
+    props.lastModifiedBy = props.creator
+    props.language = words.language.value
+    out.data = workbook_bytes(formulas, props.modified or props.created or _NO_DATE)
+    return out
+
+
+def render_pdf(client_copy: bytes, words: Translations) -> bytes:
+    """The dashboard and the action plan of a client copy, printed by LibreOffice."""
+    keep = {words.sheet("dashboard"), words.sheet("actions")}
+    wb = openpyxl.load_workbook(io.BytesIO(client_copy))
+    for ws in wb.worksheets:
+        ws.sheet_state = "visible" if ws.title in keep else "hidden"
+    wb.active = wb.sheetnames.index(words.sheet("dashboard"))
+    with tempfile.TemporaryDirectory(prefix="xlplan-pdf-") as tmp:
+        source = Path(tmp) / "in" / "deliverable.xlsx"
+        source.parent.mkdir()
+        wb.save(source)
+        (pdf,) = to_pdf([source], Path(tmp) / "out")
+        return pdf.read_bytes()
