@@ -80,6 +80,21 @@ def new(plan_file: Path | None, output: Path, client_name: str | None, lang: str
     click.echo(f"wrote {output}")
 
 
+def _clean_plan(workbook: Path) -> Plan:
+    """The workbook's plan, or exit 1 listing its problems: nothing is exported from a
+    workbook with errors."""
+    from .reader.workbook import read_workbook
+
+    book = read_workbook(workbook)
+    if book.plan is None:
+        for problem in sorted(book.problems):
+            click.echo(str(problem), err=True)
+        click.echo(f"{workbook}: not exported; fix the problems above "
+                   "(`xlplan check` lists them all)", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    return book.plan
+
+
 @main.command()
 @click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path))
 def validate(plan_file: Path) -> None:
@@ -129,19 +144,12 @@ def check(workbook: Path, fmt: str) -> None:
 def export(workbook: Path, output: Path, force: bool) -> None:
     """Turn an edited workbook back into a plan file."""
     from .export import dump_plan
-    from .reader.workbook import read_workbook
 
     fmt = "json" if output.suffix.lower() == ".json" else "yaml"
     try:
         check_target(output, force)
-        book = read_workbook(workbook)
-        if book.plan is None:
-            for problem in sorted(book.problems):
-                click.echo(str(problem), err=True)
-            click.echo(f"{workbook}: not exported; fix the problems above "
-                       "(`xlplan check` lists them all)", err=True)
-            sys.exit(EXIT_PROBLEMS)
-        atomic_write(output, dump_plan(book.plan, fmt).encode("utf-8"))
+        plan = _clean_plan(workbook)
+        atomic_write(output, dump_plan(plan, fmt).encode("utf-8"))
     except XlplanError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_UNUSABLE)
@@ -197,23 +205,16 @@ def finalize(workbook: Path, output: Path, pdf: bool, force: bool,
 def actions(workbook: Path, fmt: str, output: Path, force: bool) -> None:
     """Export the action plan: CSV for Trello/Asana/Jira, or an iCalendar of due dates."""
     from .action_export import actions_csv, actions_ics
-    from .reader.workbook import read_workbook
 
     try:
         check_target(output, force)
-        book = read_workbook(workbook)
-        if book.plan is None:
-            for problem in sorted(book.problems):
-                click.echo(str(problem), err=True)
-            click.echo(f"{workbook}: not exported; fix the problems above", err=True)
-            sys.exit(EXIT_PROBLEMS)
-        data = actions_csv(book.plan).encode("utf-8-sig") if fmt == "csv" else actions_ics(
-            book.plan)
+        plan = _clean_plan(workbook)
+        data = actions_csv(plan).encode("utf-8-sig") if fmt == "csv" else actions_ics(plan)
         atomic_write(output, data)
     except XlplanError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_UNUSABLE)
-    click.echo(f"wrote {output} ({len(book.plan.actions)} actions)")
+    click.echo(f"wrote {output} ({len(plan.actions)} actions)")
 
 
 @main.command()
