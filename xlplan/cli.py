@@ -169,7 +169,6 @@ def finalize(workbook: Path, output: Path, pdf: bool, force: bool,
              overwrite_edited: bool) -> None:
     """Prepare the clean deliverable the client receives."""
     from .finalize import finalize_workbook, render_pdf
-    from .reader.workbook import read_workbook
 
     try:
         if output.suffix.lower() != ".xlsx":
@@ -181,7 +180,7 @@ def finalize(workbook: Path, output: Path, pdf: bool, force: bool,
         if pdf:
             check_target(pdf_path, force, overwrite_edited)
         done = finalize_workbook(workbook)
-        pdf_bytes = render_pdf(done.data, read_workbook(workbook).words) if pdf else None
+        pdf_bytes = render_pdf(done.data, done.words) if pdf else None
         atomic_write(output, done.data)
         if pdf_bytes is not None:
             atomic_write(pdf_path, pdf_bytes)

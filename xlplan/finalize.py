@@ -33,6 +33,7 @@ CONSULTANT_ONLY = re.compile(r"^(_?xlwings\.conf|_.*|xlplan[ _-].*)$", re.IGNORE
 @dataclass
 class Finalized:
     data: bytes
+    words: Translations
     removed_sheets: list[str] = field(default_factory=list)
     frozen_cells: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
@@ -70,7 +71,7 @@ def finalize_workbook(path: Path) -> Finalized:
         values = openpyxl.load_workbook(path, data_only=True, keep_links=False)
     except Exception as exc:
         raise UnreadableWorkbook(f"{path}: cannot be read as a workbook ({exc})") from None
-    out = Finalized(b"")
+    out = Finalized(b"", words)
     out.dropped = report.warnings
     for ws in list(formulas.worksheets):
         if CONSULTANT_ONLY.match(ws.title):

@@ -29,7 +29,7 @@ def _normal(formula: str) -> str:
     return _QUOTES_AND_SPACES.sub("", formula).upper()
 
 
-def _method_checks(book: ReadBack) -> None:
+def _method_checks(book: ReadBack, layout: Layout) -> None:
     plan = book.valid_part
     if plan is None:
         return
@@ -44,7 +44,6 @@ def _method_checks(book: ReadBack) -> None:
                              for m in missing)
             book.problem_at(book.row_cell(("objectives",), index, "title"), "method",
                             "smart_missing", missing=shown)
-    layout = _layout(book)
     matrix = layout.blocks["matrix"]
     for quadrant, view in results.matrix.items():
         if view.missing_top:
@@ -73,8 +72,7 @@ def _layout(book: ReadBack) -> Layout:
     return Layout(sheet_specs(), book.words, rows)
 
 
-def _formula_checks(book: ReadBack) -> None:
-    layout = _layout(book)
+def _formula_checks(book: ReadBack, layout: Layout) -> None:
     formulas = FormulaRenderer(layout, book.words)
     wb = book.workbook
     for sheet in layout.sheets:
@@ -113,8 +111,9 @@ def _expect(book: ReadBack, ws: Worksheet, row: int, col: int, formula: str) -> 
 def check_workbook(path: Path) -> ReadBack:
     """Read and check a workbook; the problems are sorted by sheet, then row and column."""
     book = read_workbook(path)
-    _method_checks(book)
-    _formula_checks(book)
+    layout = _layout(book)
+    _method_checks(book, layout)
+    _formula_checks(book, layout)
     for warning in book.report.warnings:
         book.problems.append(CellProblem(-1, 0, 0, "(package)", "package", warning))
     book.problems.sort()

@@ -42,6 +42,7 @@ TABLE_PATHS: dict[str, Location] = {
     "actions": ("actions",),
 }
 SCALAR_TABLES = {"barriers": "barrier", "went_well": "note", "went_badly": "note"}
+_INVALID = object()  # a value that could not be read; its cell already has a problem
 _FIELD_SCAN_ROWS = 400
 
 
@@ -248,8 +249,6 @@ def _read_table(book: ReadBack, ws: Worksheet, block: BlockSpec) -> None:
     if rows:
         _put(book.data, base, rows)
 
-
-_INVALID = object()
 
 
 def read_workbook(path: Path) -> ReadBack:

@@ -123,14 +123,13 @@ def _funding(plan: Plan, results: PlanResults, words: Translations, out: Content
     for key, values in rows.items():
         for month, value in zip(MONTHS, values, strict=True):
             out.grids[f"funding_grid.{key}.m{month}"] = value
-    names = results.defined_names()
     out.fields.update({
         "funding_summary.total_uses": fund.total_uses,
         "funding_summary.total_sources": fund.total_sources,
         "funding_summary.funding_gap": fund.gap,
         "funding_summary.min_balance": fund.min_balance,
         "funding_summary.fundable": fund.fundable,
-        "funding_summary.first_negative_month": names["FirstNegativeMonth"],
+        "funding_summary.first_negative_month": fund.first_negative_month,
     })
 
 
