@@ -38,15 +38,25 @@ def _exact_numbers() -> Iterator[None]:
         cell_writer.safe_string = _openpyxl_safe_string
 
 
-def workbook_bytes(wb: Workbook, stamp: datetime) -> bytes:
-    """The .xlsx bytes, with document dates set to ``stamp`` and fixed zip timestamps."""
+def workbook_parts(wb: Workbook, stamp: datetime) -> dict[str, bytes]:
+    """The package's parts as openpyxl serialises them (numbers exact, dates ``stamp``)."""
     wb.properties.created = stamp
     wb.properties.modified = stamp
     raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive, _exact_numbers():
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as archive, _exact_numbers():
         ExcelWriter(wb, archive).write_data()
     with zipfile.ZipFile(raw) as source:
-        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+        return {info.filename: source.read(info.filename) for info in source.infolist()}
+
+
+def workbook_bytes(wb: Workbook, stamp: datetime) -> bytes:
+    """The .xlsx bytes, with document dates set to ``stamp`` and fixed zip timestamps."""
+    return zip_parts(workbook_parts(wb, stamp))
+
+
+def zip_parts(parts: dict[str, bytes]) -> bytes:
+    """Record the content hash, then zip the parts in order with fixed metadata."""
+    parts = dict(parts)
     if CUSTOM_PART in parts:  # record the content's hash, so later edits can be told apart
         parts[CUSTOM_PART] = parts[CUSTOM_PART].replace(
             HASH_PLACEHOLDER.encode(), content_hash(parts).encode(), 1)
