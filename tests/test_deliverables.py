@@ -14,9 +14,10 @@ from click.testing import CliRunner
 from icalendar import Calendar
 
 from tests.hostile import hostile_files
-from xlplan.action_export import CSV_COLUMNS, actions_csv, actions_ics, neutralise
+from xlplan.action_export import CSV_COLUMNS, actions_csv, actions_ics
 from xlplan.cli import main
 from xlplan.finalize import finalize_workbook
+from xlplan.safe_io import csv_text as neutralise
 from xlplan.workbook import render_bytes
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+33 6 12 34 56 78", "@foo", "-1+2", "#N/A"]

@@ -28,15 +28,10 @@ from icalendar import Calendar, Event
 
 from . import __version__
 from .model import Action, Plan
+from .safe_io import csv_text
 from .workbook.templates import translations
 
 CSV_COLUMNS = ("Name", "Description", "Assignee", "Start Date", "Due Date", "Status", "Labels")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: str) -> str:
-    """Text a spreadsheet will not take for a formula."""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def _description(action: Action, plan: Plan) -> str:
@@ -59,7 +54,7 @@ def actions_csv(plan: Plan) -> str:
                action.start.isoformat() if action.start else "",
                action.due.isoformat() if action.due else "",
                words.choice("status", action.status.value), action.priority or ""]
-        writer.writerow([neutralise(value) for value in row])
+        writer.writerow([csv_text(value) for value in row])
     return out.getvalue()
 
 

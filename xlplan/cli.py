@@ -217,6 +217,38 @@ def actions(workbook: Path, fmt: str, output: Path, force: bool) -> None:
 
 
 @main.command()
+@click.argument("client_list", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the workbooks.")
+@click.option("--plans", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of per-client plan files named <id>.yaml (or .yml, .json).")
+@click.option("--lang", type=click.Choice([lang.value for lang in Language]), default=None,
+              help="Language of rows that do not give one.")
+@click.option("--year", type=int, default=None, help="Plan year (default: the year planned).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: one per core for large batches).")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def batch(client_list: Path, out_dir: Path, plans: Path | None, lang: str | None,
+          year: int | None, workers: int | None, no_progress: bool) -> None:
+    """One workbook per row of a client list (CSV or XLSX); safe to run again.
+
+    Exit 0 when every row was written, unchanged or kept; 1 when a row failed; 2 when the
+    list cannot be read.
+    """
+    from .batch.run import run_batch, summary
+
+    try:
+        outcomes, manifest = run_batch(client_list, out_dir, year or default_year(date.today()),
+                                       lang, plans, workers, progress=not no_progress)
+    except XlplanError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    click.echo(summary(outcomes))
+    click.echo(f"manifest: {manifest}")
+    sys.exit(EXIT_PROBLEMS if any(o.status == "failed" for o in outcomes) else 0)
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of the plan file."""
     click.echo(json.dumps(plan_schema(), indent=2, ensure_ascii=False))

@@ -9,6 +9,14 @@ from pathlib import Path
 from .errors import OutputError
 from .provenance import Provenance, provenance
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text: str) -> str:
+    """A CSV cell a spreadsheet will not take for a formula (OWASP CSV injection): text
+    starting with = + - @, a tab or a carriage return gets a leading apostrophe."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
 
 def lock_file(path: Path) -> Path:
     """The lock file Excel keeps next to a workbook it has open: ``~$name.xlsx``."""
@@ -40,8 +48,11 @@ def _mode_for(path: Path) -> int:
     return 0o666 & ~umask
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder, flushed, then renamed into place."""
+def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write through a temporary file in the same folder, flushed, then renamed into place.
+
+    ``durable=False`` skips the per-file fsync (the rename is still atomic): a batch writing
+    thousands of files syncs once at the end instead."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -49,7 +60,8 @@ def atomic_write(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:

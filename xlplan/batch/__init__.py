@@ -1,0 +1,1 @@
+"""Many clients at once: fast generation, the batch command, the portfolio."""
