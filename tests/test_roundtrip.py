@@ -46,3 +46,15 @@ def test_export_as_json_round_trips(tmp_path, plan):
     path = tmp_path / "plan.json"
     path.write_text(dump_plan(plan, "json"), "utf-8")
     assert load_plan(path) == plan
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(plan=plans())
+def test_fast_reader_reads_the_same_plan(tmp_path, plan):
+    """The calamine reader (consolidate) and the openpyxl reader (check) agree on any plan."""
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(render_bytes(plan))
+    fast = read_workbook(path, fast=True)
+    assert not fast.problems, [str(p) for p in fast.problems]
+    assert fast.plan == plan

@@ -13,6 +13,7 @@ from typing import Any
 import openpyxl
 from defusedxml import ElementTree
 
+from ..reader.guard import sheet_parts
 from ..workbook.styles import excel_date
 
 REL_TOL = 1e-9
@@ -50,23 +51,6 @@ def same(expected: Any, actual: Any) -> bool:
     if isinstance(expected, int | float) and isinstance(actual, int | float):
         return math.isclose(expected, actual, rel_tol=REL_TOL, abs_tol=1e-9 * REL_TOL)
     return bool(expected == actual)
-
-
-_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-
-
-def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet title -> its part in the package, through the workbook's relationships."""
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL_NS}Relationship")}
-    parts = {}
-    for sheet in workbook.iter(f"{_MAIN_NS}sheet"):
-        target = targets[sheet.get(f"{_REL_NS}id")]
-        parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else (
-            "xl/" + target)
-    return parts
 
 
 def error_cells(path: Path) -> list[tuple[str, str, str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..calc import arith
@@ -19,7 +20,8 @@ from ..results import compute
 from ..workbook.formulas import FormulaRenderer
 from ..workbook.layout import FIELD_VALUE_COLUMN, Layout
 from ..workbook.templates import sheet_specs
-from .workbook import CellProblem, ReadBack, read_workbook, table_body
+from .sources import OpenpyxlSheet
+from .workbook import CellProblem, ReadBack, read_workbook
 
 _QUOTES_AND_SPACES = re.compile(r"[\s'$]")
 
@@ -65,16 +67,15 @@ def _layout(book: ReadBack) -> Layout:
     for sheet in sheet_specs():
         title = book.words.sheet(sheet.key)
         for block in sheet.blocks:
-            if block.kind == "table" and block.name and title in book.workbook.sheetnames:
-                bounds = table_body(book.workbook[title], block.name)
+            if block.kind == "table" and block.name and title in book.source.sheets:
+                bounds = book.source.sheets[title].table(block.name)
                 if bounds:
                     rows[block.key] = max(bounds[3] - bounds[1] - block.spare_rows, 0)
     return Layout(sheet_specs(), book.words, rows)
 
 
-def _formula_checks(book: ReadBack, layout: Layout) -> None:
+def _formula_checks(book: ReadBack, layout: Layout, wb: Workbook) -> None:
     formulas = FormulaRenderer(layout, book.words)
-    wb = book.workbook
     for sheet in layout.sheets:
         if sheet.title not in wb.sheetnames:
             continue
@@ -82,7 +83,7 @@ def _formula_checks(book: ReadBack, layout: Layout) -> None:
         for block in sheet.blocks:
             spec = block.spec
             if spec.kind == "table":
-                bounds = table_body(ws, spec.name or "")
+                bounds = OpenpyxlSheet(ws).table(spec.name or "")
                 if bounds is None or (bounds[1], bounds[3]) != (block.header_row, block.last_row):
                     continue  # moved or resized by hand: reading by headers still works
                 for col, column in enumerate(spec.cells, start=1):
@@ -113,7 +114,8 @@ def check_workbook(path: Path) -> ReadBack:
     book = read_workbook(path)
     layout = _layout(book)
     _method_checks(book, layout)
-    _formula_checks(book, layout)
+    assert book.source.workbook is not None  # read with openpyxl, formulas included
+    _formula_checks(book, layout, book.source.workbook)
     for warning in book.report.warnings:
         book.problems.append(CellProblem(-1, 0, 0, "(package)", "package", warning))
     book.problems.sort()

@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from defusedxml import ElementTree
 from openpyxl.utils.cell import range_boundaries
 
 from ..errors import XlplanError
@@ -34,6 +35,25 @@ _HEAD_BYTES = 64 * 1024
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
 _SHEET_NAME = re.compile(rb'<(?:\w+:)?sheet\b[^>]*\bname="([^"]*)"')
+
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title -> its part in the package, through the workbook's relationships."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL_NS}Relationship")}
+    parts = {}
+    for sheet in workbook.iter(f"{_MAIN_NS}sheet"):
+        target = targets[sheet.get(f"{_REL_NS}id")]
+        parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else (
+            "xl/" + target)
+    return parts
+
 
 
 class UnreadableWorkbook(XlplanError):

@@ -13,10 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.utils import get_column_letter
 
 from ..errors import PlanError
 from ..loading import Location, validate_plan
@@ -24,6 +21,7 @@ from ..model import Language, Plan
 from ..workbook.layout import FIELD_LABEL_COLUMN, FIELD_VALUE_COLUMN
 from ..workbook.templates import BlockSpec, CellSpec, Translations, sheet_specs, translations
 from .guard import PackageReport, UnreadableWorkbook, inspect_package
+from .sources import BookSource, SheetSource, TableBounds, open_calamine, open_openpyxl
 
 # Where each input of the workbook lives in the plan file.
 FIELD_PATHS: dict[str, Location] = {
@@ -73,7 +71,7 @@ class ReadBack:
 
     path: Path
     words: Translations
-    workbook: Workbook
+    source: BookSource
     report: PackageReport
     data: dict[str, Any] = field(default_factory=dict)
     cells: dict[Location, tuple[str, int, int]] = field(default_factory=dict)
@@ -89,7 +87,8 @@ class ReadBack:
 
     def problem(self, sheet: str, row: int, column: int, kind: str, key: str,
                 **values: object) -> None:
-        order = self.workbook.sheetnames.index(sheet) if sheet in self.workbook.sheetnames else 99
+        names = self.source.sheet_names
+        order = names.index(sheet) if sheet in names else 99
         self.problems.append(CellProblem(order, row, column, sheet, kind,
                                          self.words.check(key, **values)))
 
@@ -98,16 +97,15 @@ class ReadBack:
         while where is None and loc:
             loc = loc[:-1]
             where = self.cells.get(loc)
-        sheet, row, col = where or (self.workbook.sheetnames[0], 1, 1)
+        sheet, row, col = where or (self.source.sheet_names[0], 1, 1)
         self.problem(sheet, row, col, kind, key, **values)
 
 
-def _language(wb: Workbook) -> Language:
-    for prop in wb.custom_doc_props.props:
-        if prop.name == "xlplan.language" and prop.value in {lang.value for lang in Language}:
-            return Language(prop.value)
+def _language(source: BookSource) -> Language:
+    if source.language in {lang.value for lang in Language}:
+        return Language(source.language)
     for language in Language:
-        if translations(language).sheet("dashboard") in wb.sheetnames:
+        if translations(language).sheet("dashboard") in source.sheet_names:
             return language
     raise UnreadableWorkbook("not an xlplan workbook (no xlplan sheets in any language)")
 
@@ -157,15 +155,15 @@ def convert(spec: CellSpec, value: Any, words: Translations) -> tuple[Any, Issue
     raise ValueError(f"no reader for type {kind!r}")
 
 
-def _find_label_row(ws: Worksheet, label: str) -> int | None:
+def _find_label_row(ws: SheetSource, label: str) -> int | None:
     for row in range(1, min(ws.max_row, _FIELD_SCAN_ROWS) + 1):
-        value = ws.cell(row, FIELD_LABEL_COLUMN).value
+        value = ws.value(row, FIELD_LABEL_COLUMN)
         if isinstance(value, str) and value.strip() == label:
             return row
     return None
 
 
-def _read_fields(book: ReadBack, ws: Worksheet, block: BlockSpec) -> None:
+def _read_fields(book: ReadBack, ws: SheetSource, block: BlockSpec) -> None:
     for spec in block.cells:
         key = f"{block.key}.{spec.key}"
         if spec.computed or key not in FIELD_PATHS:
@@ -177,10 +175,9 @@ def _read_fields(book: ReadBack, ws: Worksheet, block: BlockSpec) -> None:
             continue
         path = FIELD_PATHS[key]
         book.cells[path] = (ws.title, row, FIELD_VALUE_COLUMN)
-        cell = ws.cell(row, FIELD_VALUE_COLUMN)
-        if cell.data_type == "f":  # e.g. AsOfDate = TODAY(): the plan has no fixed value
+        if ws.is_formula(row, FIELD_VALUE_COLUMN):  # AsOfDate = TODAY(): no fixed value
             continue
-        value, issue = convert(spec, cell.value, book.words)
+        value, issue = convert(spec, ws.value(row, FIELD_VALUE_COLUMN), book.words)
         if issue:
             book.problem(ws.title, row, FIELD_VALUE_COLUMN, "type", issue[0], **issue[1])
         elif value is not None:
@@ -194,23 +191,14 @@ def _put(data: dict[str, Any], path: Location, value: Any) -> None:
     node[str(path[-1])] = value
 
 
-def table_body(ws: Worksheet, name: str) -> tuple[int, int, int, int] | None:
-    """(first column, header row, last column, last row) of an Excel table, or None."""
-    table = ws.tables.get(name)
-    if table is None:
-        return None
-    min_col, min_row, max_col, max_row = range_boundaries(table.ref)
-    return min_col, min_row, max_col, max_row
-
-
-def _read_table(book: ReadBack, ws: Worksheet, block: BlockSpec) -> None:
+def _read_table(book: ReadBack, ws: SheetSource, block: BlockSpec) -> None:
     assert block.name is not None
-    bounds = table_body(ws, block.name)
+    bounds: TableBounds | None = ws.table(block.name)
     if bounds is None:
         book.problem(ws.title, 1, 1, "structure", "missing_table", name=block.name)
         return
     min_col, header, max_col, max_row = bounds
-    headers = {str(ws.cell(header, c).value).strip(): c for c in range(min_col, max_col + 1)}
+    headers = {str(ws.value(header, c)).strip(): c for c in range(min_col, max_col + 1)}
     columns: dict[str, int] = {}
     for spec in block.cells:
         label = book.words.label(f"{block.label_prefix}.{spec.key}")
@@ -227,7 +215,7 @@ def _read_table(book: ReadBack, ws: Worksheet, block: BlockSpec) -> None:
         cells: dict[str, int] = {}
         for spec in inputs:
             col = columns[spec.key]
-            value, issue = convert(spec, ws.cell(row, col).value, book.words)
+            value, issue = convert(spec, ws.value(row, col), book.words)
             cells[spec.key] = col
             if issue:
                 book.problem(ws.title, row, col, "type", issue[0], **issue[1])
@@ -251,23 +239,21 @@ def _read_table(book: ReadBack, ws: Worksheet, block: BlockSpec) -> None:
 
 
 
-def read_workbook(path: Path) -> ReadBack:
+def read_workbook(path: Path, fast: bool = False) -> ReadBack:
     """Read a workbook: raise UnreadableWorkbook if it cannot be read at all, else return the
-    data with every problem found (types, lists, and the plan's own rules)."""
+    data with every problem found (types, lists, and the plan's own rules). ``fast`` reads
+    values with calamine (no formulas: for consolidating many workbooks)."""
     path = Path(path)
     report = inspect_package(path)
-    try:
-        wb = openpyxl.load_workbook(path, data_only=False, keep_vba=False, keep_links=False)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise UnreadableWorkbook(f"{path}: cannot be read as a workbook ({exc})") from None
-    words = translations(_language(wb))
-    book = ReadBack(path, words, wb, report)
+    source = open_calamine(path) if fast else open_openpyxl(path)
+    words = translations(_language(source))
+    book = ReadBack(path, words, source, report)
     for sheet in sheet_specs():
         title = words.sheet(sheet.key)
-        if title not in wb.sheetnames:
-            book.problem(wb.sheetnames[0], 1, 1, "structure", "missing_table", name=title)
+        if title not in source.sheets:
+            book.problem(source.sheet_names[0], 1, 1, "structure", "missing_table", name=title)
             continue
-        ws = wb[title]
+        ws = source.sheets[title]
         for block in sheet.blocks:
             if block.kind == "fields":
                 _read_fields(book, ws, block)
