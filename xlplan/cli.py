@@ -249,6 +249,31 @@ def batch(client_list: Path, out_dir: Path, plans: Path | None, lang: str | None
 
 
 @main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The portfolio workbook (.xlsx).")
+@click.option("--lang", type=click.Choice([lang.value for lang in Language]), default="en",
+              show_default=True, help="Language of the portfolio's labels.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None)
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def consolidate(folder: Path, output: Path, lang: str, workers: int | None, force: bool,
+                no_progress: bool) -> None:
+    """Read every client workbook of FOLDER back into one portfolio workbook."""
+    from .batch.portfolio import consolidate as run_consolidate
+
+    try:
+        check_target(output, force)
+        data, clients, unreadable = run_consolidate(folder, output, Language(lang), workers,
+                                                    progress=not no_progress)
+        atomic_write(output, data)
+    except XlplanError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    click.echo(f"wrote {output}: {clients} clients, {unreadable} unreadable files")
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of the plan file."""
     click.echo(json.dumps(plan_schema(), indent=2, ensure_ascii=False))

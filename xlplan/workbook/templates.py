@@ -140,6 +140,9 @@ class Translations:
     def validation(self, key: str, **values: object) -> str:
         return str(self.data["validation"][key]).format(**values)
 
+    def portfolio(self, key: str) -> str:
+        return str(self.data["portfolio"][key])
+
     def check(self, key: str, **values: object) -> str:
         """A message of ``xlplan check``, in this language."""
         return str(self.data["check"][key]).format(**values)
