@@ -34,6 +34,8 @@ def main() -> None:
 @click.argument("plan_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Workbook to write (.xlsx).")
+@click.option("--from", "last_year", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Seed next year's plan from last year's workbook.")
 @click.option("--client", "client_name", help="Client name, for an empty plan (no PLAN_FILE).")
 @click.option("--lang", type=click.Choice([lang.value for lang in Language]), default=None,
               help="Workbook language (for an empty plan; a plan file sets its own).")
@@ -43,18 +45,26 @@ def main() -> None:
               help="Replace OUTPUT if it exists (never one a person has edited).")
 @click.option("--overwrite-edited", is_flag=True,
               help="Replace OUTPUT even if a person edited it since it was generated.")
-def new(plan_file: Path | None, output: Path, client_name: str | None, lang: str | None,
-        year: int | None, currency: str, force: bool, overwrite_edited: bool) -> None:
+def new(plan_file: Path | None, output: Path, last_year: Path | None, client_name: str | None,
+        lang: str | None, year: int | None, currency: str, force: bool,
+        overwrite_edited: bool) -> None:
     """Generate a planning workbook from PLAN_FILE (YAML or JSON), or an empty one.
 
     \b
       xlplan new examples/boutique.yaml -o boutique.xlsx
       xlplan new --client "Acme" --lang es -o acme.xlsx
+      xlplan new --from boutique-2027.xlsx -o boutique-2028.xlsx
     """
     from .workbook import render_bytes
 
     try:
-        if plan_file is not None:
+        if last_year is not None:
+            if plan_file is not None or client_name:
+                raise click.UsageError("give --from, a PLAN_FILE or --client, one of them")
+            from .next_year import next_year_plan
+
+            plan = next_year_plan(_clean_plan(last_year))
+        elif plan_file is not None:
             if client_name or year:
                 raise click.UsageError("give either PLAN_FILE or --client/--year, not both")
             plan = load_plan(plan_file)
