@@ -32,6 +32,7 @@ RATIO_FLOOR_BYTES = 2**20
 MAX_ROWS = 200_000
 MAX_COLUMNS = 500
 _HEAD_BYTES = 64 * 1024
+_STEP_BYTES = 1024
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
 _SHEET_NAME = re.compile(rb'<(?:\w+:)?sheet\b[^>]*\bname="([^"]*)"')
@@ -66,6 +67,7 @@ class PackageReport:
 
     vba: bool = False
     xlwings_conf: bool = False
+    sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet title -> part
     external_links: list[str] = field(default_factory=list)
     embedded: list[str] = field(default_factory=list)
 
@@ -81,9 +83,25 @@ class PackageReport:
         return out
 
 
-def _check_xml_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
+def _read_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """Enough of a part to check it: up to its first element and, for a sheet, up to its
+    dimension (or its data); read in small steps, since both usually come early."""
+    is_sheet = info.filename.startswith("xl/worksheets/")
+    head = b""
     with archive.open(info) as part:
-        head = part.read(_HEAD_BYTES)
+        while len(head) < _HEAD_BYTES:
+            chunk = part.read(_STEP_BYTES)
+            if not chunk:
+                break
+            head += chunk
+            if _FIRST_ELEMENT.search(head) and (
+                    not is_sheet or _DIMENSION.search(head) or b"<sheetData" in head):
+                break
+    return head
+
+
+def _check_xml_head(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
+    head = _read_head(archive, info)
     first = _FIRST_ELEMENT.search(head)
     if first is None and info.file_size > 0:
         raise UnreadableWorkbook(f"{path}: {info.filename} has no element in its first "
@@ -126,6 +144,7 @@ def inspect_package(path: Path) -> PackageReport:
                 if name.startswith("xl/worksheets/sheet"):
                     _check_dimension(head, name, path)
                 if name == "xl/workbook.xml":
+                    report.sheet_parts = sheet_parts(archive)
                     sheets = [m.decode("utf-8", "replace") for m in _SHEET_NAME.findall(
                         archive.read(info))]
                     report.xlwings_conf = any(s.lower() in ("xlwings.conf", "_xlwings.conf")

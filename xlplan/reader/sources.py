@@ -8,19 +8,21 @@ Both give 1-based rows and columns, and the same values for the same file.
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import openpyxl
 import python_calamine
-from openpyxl.utils import range_boundaries
+from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .guard import UnreadableWorkbook, sheet_parts
+from .guard import UnreadableWorkbook
 
 TableBounds = tuple[int, int, int, int]  # first column, header row, last column, last row
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*?>\s*<f[\s>/]')
@@ -75,7 +77,8 @@ class CalamineSheet:
     title: str
     rows: list[list[Any]]
     tables: dict[str, TableBounds]
-    formulas: set[tuple[int, int]] = field(default_factory=set)
+    xml: Callable[[], bytes]  # the sheet's XML, read only if a formula is asked about
+    _formulas: set[str] | None = field(default=None, init=False)
 
     @property
     def max_row(self) -> int:
@@ -88,7 +91,9 @@ class CalamineSheet:
         return None if value == "" else value
 
     def is_formula(self, row: int, col: int) -> bool:
-        return (row, col) in self.formulas
+        if self._formulas is None:
+            self._formulas = {m.decode() for m in _FORMULA_CELL.findall(self.xml())}
+        return f"{get_column_letter(col)}{row}" in self._formulas
 
     def table(self, name: str) -> TableBounds | None:
         return self.tables.get(name)
@@ -105,9 +110,10 @@ def open_openpyxl(path: Path) -> BookSource:
     return BookSource(list(wb.sheetnames), sheets, language, wb)
 
 
-def open_calamine(path: Path) -> BookSource:
+def open_calamine(path: Path, parts: dict[str, str]) -> BookSource:
     """Values through calamine; formula cells found in the sheet XML (calamine gives values
-    only, and a cell holding =TODAY() must not be read as a fixed date)."""
+    only, and a cell holding =TODAY() must not be read as a fixed date). ``parts`` maps sheet
+    titles to their parts (the guard has read it already)."""
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
         tables: dict[str, dict[str, TableBounds]] = {}
@@ -120,13 +126,10 @@ def open_calamine(path: Path) -> BookSource:
             tables.setdefault(table.sheet, {})[name] = (left + 1, first_data, right + 1,
                                                         bottom + 1)
         sheets: dict[str, SheetSource] = {}
-        with zipfile.ZipFile(path) as archive:
-            parts = sheet_parts(archive)
-            for title in book.sheet_names:
-                rows = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
-                xml = archive.read(parts[title]) if title in parts else b""
-                formulas = {(r, c) for c, r in (_split(m) for m in _FORMULA_CELL.findall(xml))}
-                sheets[title] = CalamineSheet(title, rows, tables.get(title, {}), formulas)
+        for title in book.sheet_names:
+            rows = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+            sheets[title] = CalamineSheet(title, rows, tables.get(title, {}),
+                                          functools.partial(_read_part, path, parts.get(title)))
         names = list(book.sheet_names)
         book.close()
     except UnreadableWorkbook:
@@ -136,6 +139,8 @@ def open_calamine(path: Path) -> BookSource:
     return BookSource(names, sheets, None)
 
 
-def _split(ref: bytes) -> tuple[int, int]:
-    min_col, min_row, _, _ = range_boundaries(ref.decode())
-    return min_col, min_row
+def _read_part(path: Path, part: str | None) -> bytes:
+    if part is None:
+        return b""
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(part)

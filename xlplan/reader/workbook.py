@@ -245,7 +245,7 @@ def read_workbook(path: Path, fast: bool = False) -> ReadBack:
     values with calamine (no formulas: for consolidating many workbooks)."""
     path = Path(path)
     report = inspect_package(path)
-    source = open_calamine(path) if fast else open_openpyxl(path)
+    source = open_calamine(path, report.sheet_parts) if fast else open_openpyxl(path)
     words = translations(_language(source))
     book = ReadBack(path, words, source, report)
     for sheet in sheet_specs():
