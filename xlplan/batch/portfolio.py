@@ -30,7 +30,7 @@ from ..calc.kpis import KpiStatus
 from ..errors import XlplanError
 from ..model import Language
 from ..results import compute
-from ..workbook.package import workbook_parts, zip_parts
+from ..workbook.package import exact_numbers, workbook_parts, zip_parts
 from ..workbook.templates import Translations, translations
 
 TOP_CLIENTS = 30
@@ -141,26 +141,28 @@ def consolidate(folder: Path, output: Path, language: Language = Language.EN,
     unreadable: list[Unreadable] = []
     top: list[tuple[float, int, str]] = []  # a bounded heap: memory stays flat
     totals = Totals()
-    for item in summaries(files, count, progress):
-        if isinstance(item, Unreadable):
-            unreadable.append(item)
-            continue
-        totals.clients += 1
-        totals.fundable += item.fundable
-        totals.customer_capital += item.customer_capital
-        totals.late_actions += item.late_actions
-        entry = (item.customer_capital, -totals.clients, str(item.values[0]))
-        (heapq.heappush if len(top) < TOP_CLIENTS else heapq.heappushpop)(top, entry)
-        clients.append(_row(clients, item.values, formats))
+    with exact_numbers():  # a write-only sheet serialises each row as it is appended
+        for item in summaries(files, count, progress):
+            if isinstance(item, Unreadable):
+                unreadable.append(item)
+                continue
+            totals.clients += 1
+            totals.fundable += item.fundable
+            totals.customer_capital += item.customer_capital
+            totals.late_actions += item.late_actions
+            entry = (item.customer_capital, -totals.clients, str(item.values[0]))
+            (heapq.heappush if len(top) < TOP_CLIENTS else heapq.heappushpop)(top, entry)
+            clients.append(_row(clients, item.values, formats))
     if totals.clients:
         with warnings.catch_warnings():  # openpyxl warns in write-only mode; columns are set
             warnings.simplefilter("ignore", UserWarning)
             clients.add_table(_table("Portfolio", headers, totals.clients))
-    _summary_sheet(wb, words, totals, len(unreadable), sorted(top, reverse=True))
-    bad = wb.create_sheet(words.portfolio("sheet_unreadable"))
-    bad.append(_row(bad, [words.portfolio("file"), words.portfolio("reason")]))
-    for item in unreadable:
-        bad.append(_row(bad, [item.file, item.reason]))
+    with exact_numbers():
+        _summary_sheet(wb, words, totals, len(unreadable), sorted(top, reverse=True))
+        bad = wb.create_sheet(words.portfolio("sheet_unreadable"))
+        bad.append(_row(bad, [words.portfolio("file"), words.portfolio("reason")]))
+        for item in unreadable:
+            bad.append(_row(bad, [item.file, item.reason]))
     today = date.today()
     data = zip_parts(workbook_parts(wb, datetime(today.year, today.month, today.day)))
     return data, totals.clients, len(unreadable)

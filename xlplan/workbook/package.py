@@ -27,10 +27,11 @@ def _round_trip_string(value: Any) -> str:
 
 
 @contextmanager
-def _exact_numbers() -> Iterator[None]:
+def exact_numbers() -> Iterator[None]:
     """openpyxl writes cell numbers with 16 significant digits, which loses the last digit of
     some doubles (247398.19086700724 becomes ...0072): a plan's value would not be the
-    workbook's. Cell values are written exactly for the duration of one save."""
+    workbook's. Cell values are written exactly inside this context (one save, or the
+    appends of a write-only workbook, which serialises rows as they come)."""
     cell_writer.safe_string = _round_trip_string
     try:
         yield
@@ -43,7 +44,7 @@ def workbook_parts(wb: Workbook, stamp: datetime) -> dict[str, bytes]:
     wb.properties.created = stamp
     wb.properties.modified = stamp
     raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as archive, _exact_numbers():
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as archive, exact_numbers():
         ExcelWriter(wb, archive).write_data()
     with zipfile.ZipFile(raw) as source:
         return {info.filename: source.read(info.filename) for info in source.infolist()}
