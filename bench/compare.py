@@ -19,8 +19,8 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -204,10 +204,18 @@ def scale(clients: int) -> None:
             elapsed = time.perf_counter() - start
             print(f"consolidate {count} workbooks ({bad} unreadable), {workers} worker(s): "
                   f"{elapsed:6.1f} s")
-        self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"  peak memory: this process {self_rss:.0f} MiB, largest worker "
-              f"{child_rss:.0f} MiB")
+        probe = (
+            "import resource, sys; from pathlib import Path; "
+            "from xlplan.batch.portfolio import consolidate; "
+            "consolidate(Path(sys.argv[1]), Path(sys.argv[2]), workers=2, progress=False); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "
+            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)")
+        result = subprocess.run([sys.executable, "-c", probe, str(Path(tmp) / "out2"),
+                                 str(Path(tmp) / "p2.xlsx")], capture_output=True, text=True,
+                                check=True, cwd=ROOT)
+        main_mib, worker_mib = result.stdout.split()
+        print(f"  consolidate peak memory (fresh process): main {main_mib} MiB, "
+              f"largest worker {worker_mib} MiB")
 
 
 def main() -> None:

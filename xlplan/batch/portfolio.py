@@ -100,10 +100,14 @@ def summaries(files: list[Path], workers: int,
         results: Iterator[ClientSummary | Unreadable] = map(summarise, files)
         yield from tqdm(results, total=len(files), unit="workbook", disable=not progress)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers) as pool, tqdm(
+            total=len(files), unit="workbook", disable=not progress) as bar:
         chunk = max(1, min(64, len(files) // (workers * 8)))
-        yield from tqdm(pool.map(summarise, files, chunksize=chunk), total=len(files),
-                        unit="workbook", disable=not progress)
+        window = chunk * workers * 8  # a bounded number of files in flight: flat memory
+        for start in range(0, len(files), window):
+            for item in pool.map(summarise, files[start:start + window], chunksize=chunk):
+                bar.update()
+                yield item
 
 
 def _row(ws: Any, values: Iterable[object], formats: Iterable[str | None] = ()) -> list[Any]:
