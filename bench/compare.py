@@ -199,8 +199,8 @@ def scale(clients: int) -> None:
         print(f"  workers scale {timings[1] / timings[2]:.2f}x (target: at least 1.8x)")
         for workers in (1, 2):
             start = time.perf_counter()
-            _, count, bad = consolidate(Path(tmp) / "out2", Path(tmp) / "p.xlsx",
-                                        workers=workers, progress=False)
+            count, bad = consolidate(Path(tmp) / "out2", Path(tmp) / "p.xlsx",
+                                     workers=workers, progress=False)
             elapsed = time.perf_counter() - start
             print(f"consolidate {count} workbooks ({bad} unreadable), {workers} worker(s): "
                   f"{elapsed:6.1f} s")

@@ -274,9 +274,8 @@ def consolidate(folder: Path, output: Path, lang: str, workers: int | None, forc
 
     try:
         check_target(output, force)
-        data, clients, unreadable = run_consolidate(folder, output, Language(lang), workers,
-                                                    progress=not no_progress)
-        atomic_write(output, data)
+        clients, unreadable = run_consolidate(folder, output, Language(lang), workers,
+                                              progress=not no_progress)
     except XlplanError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_UNUSABLE)

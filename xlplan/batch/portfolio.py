@@ -30,7 +30,8 @@ from ..calc.kpis import KpiStatus
 from ..errors import XlplanError
 from ..model import Language
 from ..results import compute
-from ..workbook.package import exact_numbers, workbook_parts, zip_parts
+from ..safe_io import atomic_target
+from ..workbook.package import exact_numbers
 from ..workbook.templates import Translations, translations
 
 TOP_CLIENTS = 30
@@ -132,8 +133,9 @@ def _table(name: str, headers: list[str], rows: int) -> Table:
 
 
 def consolidate(folder: Path, output: Path, language: Language = Language.EN,
-                workers: int | None = None, progress: bool = True) -> tuple[bytes, int, int]:
-    """The portfolio workbook's bytes, the number of clients and of unreadable files."""
+                workers: int | None = None, progress: bool = True) -> tuple[int, int]:
+    """Write the portfolio workbook (atomically, streamed: memory stays flat); return the
+    number of clients and of unreadable files."""
     words = translations(language)
     files = workbooks_in(folder, exclude=output)
     count = workers or min(len(files) // 50 + 1, os.cpu_count() or 1)
@@ -167,9 +169,11 @@ def consolidate(folder: Path, output: Path, language: Language = Language.EN,
         bad.append(_row(bad, [words.portfolio("file"), words.portfolio("reason")]))
         for item in unreadable:
             bad.append(_row(bad, [item.file, item.reason]))
-    today = date.today()
-    data = zip_parts(workbook_parts(wb, datetime(today.year, today.month, today.day)))
-    return data, totals.clients, len(unreadable)
+    today = datetime.combine(date.today(), datetime.min.time())
+    wb.properties.created = wb.properties.modified = today
+    with atomic_target(output) as tmp:
+        wb.save(tmp)
+    return totals.clients, len(unreadable)
 
 
 def _summary_sheet(wb: Workbook, words: Translations, totals: Totals, unreadable: int,
