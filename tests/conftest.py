@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from xlplan import Plan, load_plan
 from xlplan.model import Language
+
+# In CI the examples Hypothesis draws are fixed, so a red run can always be reproduced; a
+# developer's runs keep exploring new ones (and keep what they find in .hypothesis/).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))

@@ -53,6 +53,9 @@ def hostile_files(plan: Plan, folder: Path) -> dict[str, Path]:
                                          + b"-->" + BILLION_LAUGHS[21:]),
         "not_a_zip": b"PK\x03\x04 this is not really a zip",
         "no_workbook_part": _rebuild(good, lambda n, b: None if n == "xl/workbook.xml" else b),
+        # found by the fuzzer: one byte of xl/workbook.xml damaged
+        "damaged_workbook_xml": _rebuild(good, lambda n, b: b[:1] + b"\0" + b[2:]
+                                         if n == "xl/workbook.xml" else b),
         "report_vba": _rebuild(good, lambda n, b: b, {"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0"}),
         "report_external_link": _rebuild(good, lambda n, b: b, {
             "xl/externalLinks/externalLink1.xml": b'<?xml version="1.0"?><externalLink/>'}),

@@ -9,6 +9,7 @@ import time
 import tracemalloc
 import zipfile
 from datetime import datetime
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -17,11 +18,14 @@ from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from tests.hostile import hostile_files
+from xlplan import load_plan
 from xlplan.errors import XlplanError
 from xlplan.reader import guard
 from xlplan.reader.check import check_workbook
 from xlplan.reader.guard import UnreadableWorkbook, inspect_package
 from xlplan.workbook import render_bytes
+
+BOUTIQUE = Path(__file__).resolve().parent.parent / "examples" / "boutique.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +34,8 @@ def hostile(example_plans, tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", ["zip_bomb", "huge_dimension", "entities",
-                                  "entities_after_comment", "not_a_zip", "no_workbook_part"])
+                                  "entities_after_comment", "not_a_zip", "no_workbook_part",
+                                  "damaged_workbook_xml"])
 def test_hostile_files_are_refused_fast_and_small(hostile, name):
     """Each is refused with a clear error in well under a second and a few MiB."""
     tracemalloc.start()
@@ -82,7 +87,6 @@ CELL_VALUES = st.one_of(st.none(), st.text(max_size=30), st.integers(-10**12, 10
 def test_fuzzed_edits_never_crash_the_reader(tmp_path_factory, edits, drop_table):
     """Random values in random cells (and a deleted table): check returns or raises our error."""
     from tests.conftest import EXAMPLES
-    from xlplan import load_plan
 
     wb = openpyxl.load_workbook(io.BytesIO(render_bytes(load_plan(EXAMPLES[0]))))
     for sheet, row, col, value in edits:
@@ -112,7 +116,6 @@ def test_fuzzed_edits_never_crash_the_reader(tmp_path_factory, edits, drop_table
 def test_fuzzed_bytes_never_crash_the_reader(tmp_path_factory, data):
     """Corrupted XML inside the package: check returns or raises our error, nothing else."""
     from tests.conftest import EXAMPLES
-    from xlplan import load_plan
 
     good = render_bytes(load_plan(EXAMPLES[0]))
     source = zipfile.ZipFile(io.BytesIO(good))

@@ -144,7 +144,11 @@ def inspect_package(path: Path) -> PackageReport:
                 if name.startswith("xl/worksheets/sheet"):
                     _check_dimension(head, name, path)
                 if name == "xl/workbook.xml":
-                    report.sheet_parts = sheet_parts(archive)
+                    try:
+                        report.sheet_parts = sheet_parts(archive)
+                    except (ElementTree.ParseError, KeyError, ValueError) as exc:
+                        raise UnreadableWorkbook(f"{path}: xl/workbook.xml or its relationships "
+                                                 f"are damaged ({exc})") from None
                     sheets = [m.decode("utf-8", "replace") for m in _SHEET_NAME.findall(
                         archive.read(info))]
                     report.xlwings_conf = any(s.lower() in ("xlwings.conf", "_xlwings.conf")
