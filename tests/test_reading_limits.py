@@ -86,9 +86,7 @@ CELL_VALUES = st.one_of(st.none(), st.text(max_size=30), st.integers(-10**12, 10
        drop_table=st.one_of(st.none(), st.sampled_from(["Kpis", "Actions", "Priorities"])))
 def test_fuzzed_edits_never_crash_the_reader(tmp_path_factory, edits, drop_table):
     """Random values in random cells (and a deleted table): check returns or raises our error."""
-    from tests.conftest import EXAMPLES
-
-    wb = openpyxl.load_workbook(io.BytesIO(render_bytes(load_plan(EXAMPLES[0]))))
+    wb = openpyxl.load_workbook(io.BytesIO(render_bytes(load_plan(BOUTIQUE))))
     for sheet, row, col, value in edits:
         cell = wb.worksheets[sheet].cell(row, col)
         try:
@@ -115,9 +113,7 @@ def test_fuzzed_edits_never_crash_the_reader(tmp_path_factory, edits, drop_table
 @given(st.data())
 def test_fuzzed_bytes_never_crash_the_reader(tmp_path_factory, data):
     """Corrupted XML inside the package: check returns or raises our error, nothing else."""
-    from tests.conftest import EXAMPLES
-
-    good = render_bytes(load_plan(EXAMPLES[0]))
+    good = render_bytes(load_plan(BOUTIQUE))
     source = zipfile.ZipFile(io.BytesIO(good))
     names = source.namelist()
     target = data.draw(st.sampled_from(names))
