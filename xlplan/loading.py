@@ -115,6 +115,11 @@ def _problem(error: Any, lines: dict[Location, int]) -> Problem:
                    tuple(sorted(params.items())))
 
 
+def problems_of(exc: ValidationError, lines: dict[Location, int] | None = None) -> list[Problem]:
+    """A pydantic error as our problems: a field path and a message a person can act on."""
+    return [_problem(error, lines or {}) for error in exc.errors()]
+
+
 def _line_of(loc: Location, lines: dict[Location, int]) -> int | None:
     while loc and loc not in lines:
         loc = loc[:-1]
@@ -191,7 +196,7 @@ def validate_plan(data: Any, source: str = "plan", lines: dict[Location, int] | 
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
-        found += [_problem(error, lines) for error in exc.errors()]
+        found += problems_of(exc, lines)
     for loc, message, code, params in _cross_checks(data):
         found.append(Problem(format_path(loc), message, _line_of(loc, lines), code,
                              tuple(sorted(params.items()))))

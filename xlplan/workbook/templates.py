@@ -140,6 +140,10 @@ class Translations:
     def validation(self, key: str, **values: object) -> str:
         return str(self.data["validation"][key]).format(**values)
 
+    def udf(self, key: str, **values: object) -> str:
+        """A sentence of a worksheet function, in this language."""
+        return str(self.data["udf"][key]).format(**values)
+
     def portfolio(self, key: str) -> str:
         return str(self.data["portfolio"][key])
 

@@ -1,0 +1,1 @@
+"""xlplan in live Excel: worksheet functions (xlwings) over the same calculations."""
