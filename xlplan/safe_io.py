@@ -51,17 +51,19 @@ def _mode_for(path: Path) -> int:
 
 
 @contextmanager
-def atomic_target(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` to write to (streaming, for large outputs); renamed
-    into place when the block ends, removed if it fails."""
+def atomic_target(path: Path, durable: bool = True) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to (streaming, for large outputs); flushed
+    to disk (unless not ``durable``), renamed into place when the block ends, removed if it
+    fails."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
+        if durable:
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
         os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
@@ -74,17 +76,5 @@ def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
 
     ``durable=False`` skips the per-file fsync (the rename is still atomic): a batch writing
     thousands of files syncs once at the end instead."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_target(path, durable) as tmp:
+        tmp.write_bytes(data)
