@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +19,20 @@ from .safe_io import atomic_write, check_target
 
 EXIT_PROBLEMS = 1
 EXIT_UNUSABLE = 2
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Our errors as the user sees them: a plan's problems exit 1, anything that stops the
+    command exits 2; never a traceback."""
+    try:
+        yield
+    except PlanError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_PROBLEMS)
+    except XlplanError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_UNUSABLE)
 
 
 def default_year(today: date) -> int:
@@ -57,7 +73,7 @@ def new(plan_file: Path | None, output: Path, last_year: Path | None, client_nam
     """
     from .workbook import render_bytes
 
-    try:
+    with reported_errors():
         if last_year is not None:
             if plan_file is not None or client_name:
                 raise click.UsageError("give --from, a PLAN_FILE or --client, one of them")
@@ -81,12 +97,6 @@ def new(plan_file: Path | None, output: Path, last_year: Path | None, client_nam
             raise click.UsageError(f"{output}: the output must be an .xlsx file")
         check_target(output, force, overwrite_edited)
         atomic_write(output, render_bytes(plan))
-    except PlanError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_PROBLEMS)
-    except XlplanError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_UNUSABLE)
     click.echo(f"wrote {output}")
 
 
@@ -109,11 +119,8 @@ def _clean_plan(workbook: Path) -> Plan:
 @click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path))
 def validate(plan_file: Path) -> None:
     """Check a plan file; print every problem with its path and line."""
-    try:
+    with reported_errors():
         plan = load_plan(plan_file)
-    except PlanError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_PROBLEMS)
     click.echo(f"{plan_file}: valid ({plan.client.name}, {plan.plan.year})")
 
 
@@ -128,11 +135,8 @@ def check(workbook: Path, fmt: str) -> None:
     """
     from .reader.check import check_workbook
 
-    try:
+    with reported_errors():
         book = check_workbook(workbook)
-    except XlplanError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_UNUSABLE)
     if fmt == "json":
         click.echo(json.dumps({"file": str(workbook), "language": book.words.language.value,
                                "problems": [{"cell": p.cell, "kind": p.kind,
@@ -156,13 +160,10 @@ def export(workbook: Path, output: Path, force: bool) -> None:
     from .export import dump_plan
 
     fmt = "json" if output.suffix.lower() == ".json" else "yaml"
-    try:
+    with reported_errors():
         check_target(output, force)
         plan = _clean_plan(workbook)
         atomic_write(output, dump_plan(plan, fmt).encode("utf-8"))
-    except XlplanError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_UNUSABLE)
     click.echo(f"wrote {output}")
 
 
@@ -180,7 +181,7 @@ def finalize(workbook: Path, output: Path, pdf: bool, force: bool,
     """Prepare the clean deliverable the client receives."""
     from .finalize import finalize_workbook, render_pdf
 
-    try:
+    with reported_errors():
         if output.suffix.lower() != ".xlsx":
             raise click.UsageError(f"{output}: the client copy must be an .xlsx file")
         if output.resolve() == workbook.resolve():
@@ -194,9 +195,6 @@ def finalize(workbook: Path, output: Path, pdf: bool, force: bool,
         atomic_write(output, done.data)
         if pdf_bytes is not None:
             atomic_write(pdf_path, pdf_bytes)
-    except XlplanError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_UNUSABLE)
     for note in done.dropped:
         click.echo(f"left out: {note}", err=True)
     for sheet in done.removed_sheets:
@@ -215,14 +213,11 @@ def actions(workbook: Path, fmt: str, output: Path, force: bool) -> None:
     """Export the action plan: CSV for Trello/Asana/Jira, or an iCalendar of due dates."""
     from .action_export import actions_csv, actions_ics
 
-    try:
+    with reported_errors():
         check_target(output, force)
         plan = _clean_plan(workbook)
         data = actions_csv(plan).encode("utf-8-sig") if fmt == "csv" else actions_ics(plan)
         atomic_write(output, data)
-    except XlplanError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_UNUSABLE)
     click.echo(f"wrote {output} ({len(plan.actions)} actions)")
 
 
@@ -247,12 +242,9 @@ def batch(client_list: Path, out_dir: Path, plans: Path | None, lang: str | None
     """
     from .batch.run import run_batch, summary
 
-    try:
+    with reported_errors():
         outcomes, manifest = run_batch(client_list, out_dir, year or default_year(date.today()),
                                        lang, plans, workers, progress=not no_progress)
-    except XlplanError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_UNUSABLE)
     click.echo(summary(outcomes))
     click.echo(f"manifest: {manifest}")
     sys.exit(EXIT_PROBLEMS if any(o.status == "failed" for o in outcomes) else 0)
@@ -272,13 +264,10 @@ def consolidate(folder: Path, output: Path, lang: str, workers: int | None, forc
     """Read every client workbook of FOLDER back into one portfolio workbook."""
     from .batch.portfolio import consolidate as run_consolidate
 
-    try:
+    with reported_errors():
         check_target(output, force)
         clients, unreadable = run_consolidate(folder, output, Language(lang), workers,
                                               progress=not no_progress)
-    except XlplanError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_UNUSABLE)
     click.echo(f"wrote {output}: {clients} clients, {unreadable} unreadable files")
 
 

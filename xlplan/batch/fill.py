@@ -19,10 +19,10 @@ from xml.sax.saxutils import escape
 from ..model import Plan
 from ..workbook import build_workbook, document_stamp
 from ..workbook.package import workbook_parts, zip_parts
+from ..workbook.render import needs_quote_prefix
 
 _FIELDS = ("name", "sector", "consultant")
 _SENTINELS = {field: f"XLPLANx{field.upper()}x7f3a" for field in _FIELDS}
-_FORMULA_LIKE = ("=", "+", "-", "@")
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Template:
 
 
 def _fillable(value: str | None) -> bool:
-    return value is None or not value.startswith(_FORMULA_LIKE)
+    return value is None or not needs_quote_prefix(value)  # a style of its own
 
 
 def _template_plan(plan: Plan) -> Plan:

@@ -26,6 +26,12 @@ from .layout import FIELD_LABEL_COLUMN, FIELD_VALUE_COLUMN, Layout, PlacedBlock,
 from .templates import CellSpec, Translations
 
 CellKey = tuple[str, str]  # (sheet title, "B7")
+QUOTE_PREFIX_STARTS = ("=", "+", "-", "@")
+
+
+def needs_quote_prefix(text: str) -> bool:
+    """Text Excel would take for a formula if retyped: written with a quote prefix."""
+    return text.startswith(QUOTE_PREFIX_STARTS)
 
 
 @dataclass
@@ -63,7 +69,7 @@ class Renderer:
         if isinstance(value, str):
             cell.value = value
             cell.data_type = "s"  # data is text, never a formula, whatever it starts with
-            if value[:1] in "=+-@":
+            if needs_quote_prefix(value):
                 cell.quotePrefix = True
         elif value is not None:
             cell.value = value
