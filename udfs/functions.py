@@ -12,7 +12,7 @@ from typing import Any
 import xlwings as xw
 
 from xlplan.calc import customers, funding, kpis, objectives, priorities
-from xlplan.model import Direction, FundingLine, Language, Objective, Segment
+from xlplan.model import Direction, FundingLine, Objective, Segment
 from xlplan.workbook.templates import translations
 
 from ._ranges import code, language, number, readable_errors, records, validated
@@ -148,15 +148,9 @@ def PLAN_FUNDING_CHECK(uses: Any, sources: Any, opening_cash: Any = None,
     month = plan.first_negative_month
     if month is None:
         low = min(range(12), key=lambda m: plan.cumulative[m])
-        return words.udf("fundable", balance=_amount(plan.cumulative[low], words.language),
+        return words.udf("fundable", balance=words.amount(plan.cumulative[low]),
                          month=low + 1)
-    return words.udf("not_fundable", balance=_amount(plan.cumulative[month - 1],
-                                                     words.language), month=month)
-
-
-def _amount(value: float, lang: Language) -> str:
-    text = f"{value:,.0f}"
-    return text if lang is Language.EN else text.replace(",", "\u202f")
+    return words.udf("not_fundable", balance=words.amount(plan.cumulative[month - 1]), month=month)
 
 
 @xw.func

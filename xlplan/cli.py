@@ -277,5 +277,7 @@ def schema() -> None:
     click.echo(json.dumps(plan_schema(), indent=2, ensure_ascii=False))
 
 
+from . import cli_excel  # noqa: E402, F401  (registers ``run`` and ``addin`` on ``main``)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -61,7 +61,7 @@ def _method_checks(book: ReadBack, layout: Layout) -> None:
                          "funding_negative", balance=f"{balance:,.2f}", month=month)
 
 
-def _layout(book: ReadBack) -> Layout:
+def layout_of(book: ReadBack) -> Layout:
     """The layout the workbook was generated with, sized from its actual tables."""
     rows: dict[str, int] = {}
     for sheet in sheet_specs():
@@ -112,7 +112,7 @@ def _expect(book: ReadBack, ws: Worksheet, row: int, col: int, formula: str) -> 
 def check_workbook(path: Path) -> ReadBack:
     """Read and check a workbook; the problems are sorted by sheet, then row and column."""
     book = read_workbook(path)
-    layout = _layout(book)
+    layout = layout_of(book)
     _method_checks(book, layout)
     assert book.source.workbook is not None  # read with openpyxl, formulas included
     _formula_checks(book, layout, book.source.workbook)

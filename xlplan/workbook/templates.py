@@ -151,6 +151,15 @@ class Translations:
         """A message of ``xlplan check``, in this language."""
         return str(self.data["check"][key]).format(**values)
 
+    def amount(self, value: float) -> str:
+        """A sum of money as people of this language write it: 4,200 or 4 200 (no decimals)."""
+        text = f"{value:,.0f}"
+        return text if self.language is Language.EN else text.replace(",", "\u202f")
+
+    def macro(self, key: str, **values: object) -> str:
+        """A message of a ribbon macro (``xlplan run``), in this language."""
+        return str(self.data["macros"][key]).format(**values)
+
     def choice_code(self, group: str, label: str) -> str | None:
         """The code of a translated label (case and surrounding spaces ignored), or None."""
         wanted = label.strip().casefold()
