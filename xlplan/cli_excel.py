@@ -8,6 +8,9 @@ from pathlib import Path
 import click
 
 from .cli import EXIT_PROBLEMS, main, reported_errors
+from .errors import OutputError
+from .model import Language
+from .safe_io import atomic_write, check_target
 
 
 @main.command("run")
@@ -54,3 +57,50 @@ def run(macro: str, workbook: Path, output: Path | None, force: bool,
     if output is not None:
         click.echo(f"wrote {output}")
     sys.exit(EXIT_PROBLEMS if result.findings else 0)
+
+
+@main.group()
+def addin() -> None:
+    """The Excel add-in (xlplan.xlam): the xlplan ribbon tab for Windows Excel."""
+
+
+@addin.command("build")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The add-in to write (.xlam).")
+@click.option("--lang", type=click.Choice([lang.value for lang in Language]), default="en",
+              show_default=True, help="Language of the ribbon's labels.")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+def addin_build(output: Path, lang: str, force: bool) -> None:
+    """Assemble xlplan.xlam: the ribbon, its VBA callbacks, and xlwings' VBA runtime from the
+    xlwings package installed here."""
+    from .addin.build import build_addin
+
+    with reported_errors():
+        if output.suffix.lower() != ".xlam":
+            raise OutputError(f"{output}: an Excel add-in must be named .xlam")
+        check_target(output, force)
+        atomic_write(output, build_addin(Language(lang)))
+    click.echo(f"wrote {output}")
+
+
+@addin.command("install")
+@click.option("--lang", type=click.Choice([lang.value for lang in Language]), default="en",
+              show_default=True, help="Language of the ribbon's labels.")
+@click.option("--xlstart", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Excel's startup folder (default: the user's XLSTART on Windows, "
+                   "Excel's Startup folder on a Mac).")
+@click.option("--dry-run", is_flag=True, help="Say what would be done; write nothing.")
+def addin_install(lang: str, xlstart: Path | None, dry_run: bool) -> None:
+    """Install xlplan.xlam for this user, next to the xlwings add-in, and point it at this
+    Python (the settings file %USERPROFILE%\\.xlplan\\xlplan.conf)."""
+    from .addin.build import build_addin
+    from .addin.install import install_steps
+
+    with reported_errors():
+        steps = install_steps(xlstart, sys.executable, sys.platform)
+        data = build_addin(Language(lang))
+        for step in steps.describe():
+            click.echo(step)
+        if not dry_run:
+            steps.apply(data)
+            click.echo("done: quit and restart Excel to see the xlplan tab")

@@ -109,12 +109,11 @@ def compound_file(streams: Mapping[str, bytes]) -> bytes:
     mini_fat: list[int] = []
     big = [e for e in entries if e.kind == _STREAM and e.size >= MINI_CUTOFF]
     for entry in entries:
-        if entry.kind == _STREAM and entry.size < MINI_CUTOFF:
-            if entry.size:
-                entry.start = len(mini) // MINI_SECTOR
-                sectors = -(-entry.size // MINI_SECTOR)
-                mini_fat += _chain(entry.start, sectors)
-                mini += _pad(entry.data, MINI_SECTOR)
+        if entry.kind == _STREAM and 0 < entry.size < MINI_CUTOFF:
+            entry.start = len(mini) // MINI_SECTOR
+            sectors = -(-entry.size // MINI_SECTOR)
+            mini_fat += _chain(entry.start, sectors)
+            mini += _pad(entry.data, MINI_SECTOR)
     mini_fat_sectors = -(-len(mini_fat) // _IDS_PER_SECTOR)
     mini_fat += [FREE] * (mini_fat_sectors * _IDS_PER_SECTOR - len(mini_fat))
     mini_fat_bytes = struct.pack(f"<{len(mini_fat)}I", *mini_fat)
