@@ -89,11 +89,17 @@ def compound_file(streams: Mapping[str, bytes]) -> bytes:
     made for the folders. The same streams always give the same bytes."""
     root = _Entry("Root Entry", _ROOT)
     storages: dict[str, _Entry] = {"": root}
+    folded = {path.upper() for path in streams}
+    if len(folded) < len(streams):
+        raise ValueError("compound file names are case-insensitive: two streams collide")
+    for path in folded:
+        if any(other.startswith(path + "/") for other in folded):
+            raise ValueError(f"{path!r} cannot be both a stream and a storage")
     for path, data in streams.items():
         parent = root
         parts = path.split("/")
         for depth in range(1, len(parts)):
-            key = "/".join(parts[:depth])
+            key = "/".join(parts[:depth]).upper()
             if key not in storages:
                 storages[key] = _Entry(parts[depth - 1], _STORAGE)
                 parent.children.append(storages[key])

@@ -83,3 +83,10 @@ def recalculate(inputs: Sequence[Path], out_dir: Path, timeout: float = 600) -> 
 def to_pdf(inputs: Sequence[Path], out_dir: Path, timeout: float = 600) -> list[Path]:
     """Recalculate and print each workbook to PDF into ``out_dir``."""
     return _convert(inputs, out_dir, "pdf:calc_pdf_Export", timeout)
+
+
+def to_ods(inputs: Sequence[Path], out_dir: Path, timeout: float = 600) -> list[Path]:
+    """Open each file in LibreOffice and save it as ODS: its VBA modules, as LibreOffice's
+    own importer read them, become Basic modules of the ODS (how tests check a VBA project
+    with a second, independent reader)."""
+    return _convert(inputs, out_dir, "ods:calc8", timeout)
