@@ -76,7 +76,8 @@ def test_package_is_a_macro_enabled_addin(addin):
         root = {r.get("Type"): r.get("Target") for r in _rels(archive, "_rels/.rels")}
         assert root[OFFICE_DOCUMENT] == "xl/workbook.xml"
         assert root[build.UI_RELATIONSHIP] == build.CUSTOM_UI_PART
-        book = {r.get("Type"): r.get("Target") for r in _rels(archive, "xl/_rels/workbook.xml.rels")}
+        book = {r.get("Type"): r.get("Target")
+                for r in _rels(archive, "xl/_rels/workbook.xml.rels")}
         assert book[build.VBA_RELATIONSHIP] == "vbaProject.bin"
         for rels, base in (("_rels/.rels", ""), ("xl/_rels/workbook.xml.rels", "xl/")):
             for rel in _rels(archive, rels):
