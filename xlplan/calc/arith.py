@@ -51,6 +51,15 @@ def lt(a: float, b: float) -> bool:
     return a < b and not approx_equal(a, b)
 
 
+def ratio(numerator: float, denominator: float) -> float | None:
+    """``a/b`` where a sheet can compute it: None when ``b`` is 0 or so small next to ``a``
+    that the quotient would overflow a double (an engine gives #NUM! or #DIV/0!). The test
+    is the formula's own, ``ABS(b)<=ABS(a)/1E+308``, which never overflows."""
+    if not gt(abs(denominator), abs(numerator) / 1e308):
+        return None
+    return numerator / denominator
+
+
 def total(values: Iterable[float]) -> float:
     """``SUM``/``SUMPRODUCT``: engines use compensated summation; fsum is its exact limit."""
     return math.fsum(values)

@@ -20,9 +20,9 @@ def gap(target: float, actual: float | None) -> float | None:
 
 
 def gap_ratio(target: float, actual: float | None) -> float | None:
-    """gap / target; None when there is no actual or the target is 0."""
+    """gap / target; None when there is no actual or the target is 0 (or next to it)."""
     value = gap(target, actual)
-    return None if value is None or target == 0 else value / target
+    return None if value is None else arith.ratio(value, target)
 
 
 def attainment(target: float, actual: float | None,
@@ -31,8 +31,8 @@ def attainment(target: float, actual: float | None,
     if actual is None:
         return None
     if direction is Direction.LOWER:
-        return None if actual == 0 else target / actual
-    return None if target == 0 else actual / target
+        return arith.ratio(target, actual)
+    return arith.ratio(actual, target)
 
 
 def status(attained: float | None, amber_threshold: float = 0.9) -> KpiStatus | None:
