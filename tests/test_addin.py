@@ -292,3 +292,19 @@ def test_ribbon_run_says_what_happened(example_plans, tmp_path):
     (tmp_path / "~$northwind - actions.csv").write_text("lock")
     assert run("export-actions", FileBook(path, force=True, say=said.append)) is None
     assert "open in Excel" in said[-1]
+
+
+def test_the_core_never_imports_xlwings():
+    """Every module of xlplan (the add-in builder and the macros included) imports without
+    pulling xlwings in: Excel stays behind the udfs/ seam."""
+    import subprocess
+    import sys
+
+    code = ("import importlib, pkgutil, sys, xlplan\n"
+            "for m in pkgutil.walk_packages(xlplan.__path__, 'xlplan.'):\n"
+            "    importlib.import_module(m.name)\n"
+            "assert 'xlwings' not in sys.modules, [m for m in sys.modules if 'xlw' in m]\n"
+            "print('ok')")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False, cwd=Path(build.__file__).parents[2])
+    assert result.stdout.strip() == "ok", result.stderr
