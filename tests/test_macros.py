@@ -134,7 +134,7 @@ def test_check_funding_marks_each_negative_month_and_says_why(runs):
         if engine_balance < 0:
             negative.append(month)
             assert cell.fill.fgColor.rgb.endswith(ALERT_COLOR)
-            assert cell.comment.text == month_reason(run.plan, month, words)
+            assert cell.comment.text == month_reason(run.plan, fund, month, words)
         else:
             assert cell.comment is None and not cell.fill.fgColor.rgb.endswith(ALERT_COLOR)
     assert negative and negative[0] == fund.first_negative_month

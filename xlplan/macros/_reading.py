@@ -46,7 +46,8 @@ class Snapshot:
         return TablePlace(title, header + 1, max_row, columns, spec)
 
     def plan_without_problems_in(self, *sheet_keys: str) -> Plan:
-        """The plan, refused with every problem listed if a problem sits on these sheets."""
+        """The plan, refused with every problem listed if a problem sits on these sheets
+        (or, with no sheet given, if the plan does not validate at all)."""
         words = self.read.words
         titles = {words.sheet(key) for key in sheet_keys}
         problems = [p for p in self.read.problems if p.sheet in titles]

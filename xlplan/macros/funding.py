@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..calc import arith
-from ..calc.funding import MONTHS, applies
+from ..calc.funding import MONTHS, FundingPlan, applies
 from ..model import FundingLine, Plan
 from ..results import compute
 from ..workbook.templates import Translations
@@ -17,10 +17,9 @@ def _lines(lines: list[FundingLine], month: int, words: Translations) -> str:
     return "; ".join(shown) if shown else "-"
 
 
-def month_reason(plan: Plan, month: int, words: Translations) -> str:
-    """Why month ``month`` ends where it does: the cash it starts with, what goes out and
-    what comes in, line by line."""
-    fund = compute(plan).funding
+def month_reason(plan: Plan, fund: FundingPlan, month: int, words: Translations) -> str:
+    """Why month ``month`` of ``plan`` (computed: ``fund``) ends where it does: the cash it
+    starts with, what goes out and what comes in, line by line."""
     before = fund.cumulative[month - 2] if month > 1 else fund.opening_cash
     return words.macro(
         "month_reason", month=words.month(month), balance=words.amount(fund.cumulative[month - 1]),
@@ -39,7 +38,7 @@ def check_funding(book: Book) -> MacroResult:
         fund = compute(plan).funding
         negative = [m for m in MONTHS if arith.lt(fund.cumulative[m - 1], 0.0)]
         for month in MONTHS:
-            note = month_reason(plan, month, words) if month in negative else None
+            note = month_reason(plan, fund, month, words) if month in negative else None
             book.mark(grid_cell(snap, "funding_grid", "cumulative", f"m{month}"), note)
     if not negative:
         low = min(MONTHS, key=lambda m: fund.cumulative[m - 1])
@@ -50,7 +49,7 @@ def check_funding(book: Book) -> MacroResult:
         message = "\n".join([
             words.macro("not_fundable", count=len(negative), first=words.month(first),
                         months=", ".join(words.month(m) for m in negative)),
-            month_reason(plan, first, words),
+            month_reason(plan, fund, first, words),
             # A source of -min_balance arriving by the first negative month clears every month.
             words.macro("needs", amount=words.amount(-fund.min_balance),
                         first_month=words.month(first)),

@@ -17,7 +17,8 @@ def score_priorities(book: Book) -> MacroResult:
         words = snap.read.words
         place = snap.table("priorities")
         sheet = snap.read.source.sheets[place.sheet]
-        results = compute(plan).priorities
+        computed = compute(plan)
+        results = computed.priorities
         rows = [snap.read.cells[("priorities", i)][1] for i in range(len(plan.priorities))]
         order = sorted(range(len(rows)), key=lambda i: (results[i].rank, i))
         inputs = [c.key for c in place.spec.cells if not c.computed and c.key in place.columns]
@@ -32,7 +33,7 @@ def score_priorities(book: Book) -> MacroResult:
             book.write(Cell(place.sheet, place.first_row, col), [[v] for v in values])
     book.recalculate()
     counts = {d: sum(r.decision is d for r in results) for d in Decision}
-    missing = [words.choice("quadrant", q.value) for q, view in compute(plan).matrix.items()
+    missing = [words.choice("quadrant", q.value) for q, view in computed.matrix.items()
                if view.missing_top]
     lines = [words.macro("ranked", count=len(order)),
              ", ".join(f"{words.choice('decision', d.value)}: {counts[d]}"
