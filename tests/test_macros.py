@@ -292,3 +292,14 @@ def test_run_cli(example_plans, tmp_path):
                                   str(tmp_path / "ranked.xlsx")])
     assert ranked.exit_code == 0, ranked.output
     assert book_path.read_bytes() == before
+    again = [str(tmp_path / "ranked.xlsx")]
+    assert runner.invoke(main, ["run", "score-priorities", str(book_path), "-o", *again]
+                         ).exit_code == 2  # exists: --force needed
+    assert runner.invoke(main, ["run", "score-priorities", str(book_path), "-o", *again,
+                                "--force"]).exit_code == 0  # xlplan wrote it: replaceable
+    edited = openpyxl.load_workbook(tmp_path / "ranked.xlsx")
+    edited.worksheets[0]["A1"] = "a person's edit"
+    edited.save(tmp_path / "ranked.xlsx")
+    refused = runner.invoke(main, ["run", "score-priorities", str(book_path), "-o", *again,
+                                   "--force"])
+    assert refused.exit_code == 2 and "edited" in refused.output

@@ -18,6 +18,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..errors import OutputError
+from ..provenance import HASH_PLACEHOLDER, HASH_PROPERTY
 from ..reader.guard import UnreadableWorkbook, inspect_package
 from ..safe_io import atomic_write, check_target
 from ..workbook.package import workbook_bytes
@@ -60,6 +61,11 @@ class FileBook:
         return self._path
 
     def to_bytes(self) -> bytes:
+        """The book's bytes; an xlplan workbook records the hash of this new content, so a
+        later run may replace the file xlplan wrote but never one a person edits after."""
+        for prop in self.workbook.custom_doc_props.props:
+            if prop.name == HASH_PROPERTY:
+                prop.value = HASH_PLACEHOLDER
         props = self.workbook.properties
         return workbook_bytes(self.workbook, props.modified or props.created or _NO_DATE)
 
