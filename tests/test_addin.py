@@ -308,3 +308,19 @@ def test_the_core_never_imports_xlwings():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=False, cwd=Path(build.__file__).parents[2])
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_only_the_open_source_part_of_xlwings_is_used():
+    """No module imports xlwings.pro or xlwings.server (they need a commercial licence), and
+    the VBA runtime built in is the BSD-licensed one."""
+    import ast
+
+    root = Path(build.__file__).parents[2]
+    for path in [*root.glob("udfs/**/*.py"), *root.glob("xlplan/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert not name.startswith(("xlwings.pro", "xlwings.server")), (path, name)
+    runtime = (build.xlwings_folder() / "xlwings_custom_addin.bas").read_text("cp1252")
+    assert "BSD 3-clause license" in runtime
