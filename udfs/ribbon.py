@@ -50,15 +50,8 @@ def client_copy() -> None:
     run("client-copy")
 
 
-#: The RunPython target of each ribbon button, by macro name.
-TARGETS = {
-    "score-priorities": score_priorities,
-    "check-funding": check_funding,
-    "refresh-dashboard": refresh_dashboard,
-    "check-plan": check_plan,
-    "export-actions": export_actions,
-    "client-copy": client_copy,
-}
+#: The RunPython target of each ribbon button, by macro name (``check-plan`` -> check_plan).
+TARGETS = {name: globals()[name.replace("-", "_")] for name in MACROS}
 
 __all__ = ["TARGETS", "check_funding", "check_plan", "client_copy", "export_actions",
            "refresh_dashboard", "run", "score_priorities"]
