@@ -12,7 +12,6 @@ import io
 import re
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -22,11 +21,10 @@ from .engine.libreoffice import to_pdf
 from .errors import XlplanError
 from .reader.guard import UnreadableWorkbook, inspect_package
 from .reader.workbook import read_workbook
-from .workbook.package import workbook_bytes
+from .workbook.package import resaved_bytes
 from .workbook.templates import Translations
 
 ADDIN_CALL = re.compile(r"\bPLAN_[A-Z0-9_]+\s*\(", re.IGNORECASE)
-_NO_DATE = datetime(2000, 1, 1)
 CONSULTANT_ONLY = re.compile(r"^(_?xlwings\.conf|_.*|xlplan[ _-].*)$", re.IGNORECASE)
 
 
@@ -91,7 +89,7 @@ def finalize_workbook(path: Path) -> Finalized:
     props.keywords = "xlplan"
     props.lastModifiedBy = props.creator
     props.language = words.language.value
-    out.data = workbook_bytes(formulas, props.modified or props.created or _NO_DATE)
+    out.data = resaved_bytes(formulas)
     return out
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -21,11 +20,10 @@ from ..errors import OutputError
 from ..provenance import HASH_PLACEHOLDER, HASH_PROPERTY
 from ..reader.guard import UnreadableWorkbook, inspect_package
 from ..safe_io import atomic_write, check_target
-from ..workbook.package import workbook_bytes
+from ..workbook.package import resaved_bytes
 from ..workbook.render import needs_quote_prefix
 from ._book import ALERT_COLOR, NORMAL_COMPUTED_COLOR, Area, Cell, CellValue, Formula
 
-_NO_DATE = datetime(2000, 1, 1)
 _NOTE_SIZE = (360, 160)  # points: a note wide enough for a month's reasons
 
 
@@ -66,8 +64,7 @@ class FileBook:
         for prop in self.workbook.custom_doc_props.props:
             if prop.name == HASH_PROPERTY:
                 prop.value = HASH_PLACEHOLDER
-        props = self.workbook.properties
-        return workbook_bytes(self.workbook, props.modified or props.created or _NO_DATE)
+        return resaved_bytes(self.workbook)
 
     @contextmanager
     def snapshot(self) -> Iterator[Path]:

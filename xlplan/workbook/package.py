@@ -16,6 +16,7 @@ from openpyxl.writer.excel import ExcelWriter
 from ..provenance import CUSTOM_PART, HASH_PLACEHOLDER, content_hash
 
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_NO_DATE = datetime(2000, 1, 1)  # a workbook with no document date at all
 _openpyxl_safe_string = cell_writer.safe_string
 
 
@@ -53,6 +54,13 @@ def workbook_parts(wb: Workbook, stamp: datetime) -> dict[str, bytes]:
 def workbook_bytes(wb: Workbook, stamp: datetime) -> bytes:
     """The .xlsx bytes, with document dates set to ``stamp`` and fixed zip timestamps."""
     return zip_parts(workbook_parts(wb, stamp))
+
+
+def resaved_bytes(wb: Workbook) -> bytes:
+    """The bytes of a workbook read from a file and changed, keeping its own document date
+    (never the clock, so the same input and change give the same bytes)."""
+    props = wb.properties
+    return workbook_bytes(wb, props.modified or props.created or _NO_DATE)
 
 
 def zip_parts(parts: dict[str, bytes]) -> bytes:
