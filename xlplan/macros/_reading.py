@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..model import Plan
 from ..reader.check import layout_of
-from ..reader.workbook import ReadBack, read_workbook
+from ..reader.workbook import ReadBack, read_workbook, table_columns
 from ..workbook.layout import Layout
 from ..workbook.templates import BlockSpec, sheet_specs
 from ._book import Book, Cell, MacroError
@@ -38,12 +38,9 @@ class Snapshot:
         bounds = sheet.table(spec.name or "") if sheet is not None else None
         if sheet is None or bounds is None:
             raise MacroError(words.macro("missing_table", name=spec.name))
-        min_col, header, max_col, max_row = bounds
-        headers = {str(sheet.value(header, c)).strip(): c for c in range(min_col, max_col + 1)}
-        columns = {c.key: headers[words.label(f"{spec.label_prefix}.{c.key}")]
-                   for c in spec.cells
-                   if words.label(f"{spec.label_prefix}.{c.key}") in headers}
-        return TablePlace(title, header + 1, max_row, columns, spec)
+        _, header, _, max_row = bounds
+        return TablePlace(title, header + 1, max_row,
+                          table_columns(sheet, bounds, spec, words), spec)
 
     def plan_without_problems_in(self, *sheet_keys: str) -> Plan:
         """The plan, refused with every problem listed if a problem sits on these sheets

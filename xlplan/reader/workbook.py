@@ -191,21 +191,27 @@ def _put(data: dict[str, Any], path: Location, value: Any) -> None:
     node[str(path[-1])] = value
 
 
+def table_columns(ws: SheetSource, bounds: TableBounds, block: BlockSpec,
+                  words: Translations) -> dict[str, int]:
+    """Each column of a table found by its translated header: column key -> sheet column."""
+    min_col, header, max_col, _ = bounds
+    headers = {str(ws.value(header, c)).strip(): c for c in range(min_col, max_col + 1)}
+    labels = {spec.key: words.label(f"{block.label_prefix}.{spec.key}") for spec in block.cells}
+    return {key: headers[label] for key, label in labels.items() if label in headers}
+
+
 def _read_table(book: ReadBack, ws: SheetSource, block: BlockSpec) -> None:
     assert block.name is not None
     bounds: TableBounds | None = ws.table(block.name)
     if bounds is None:
         book.problem(ws.title, 1, 1, "structure", "missing_table", name=block.name)
         return
-    min_col, header, max_col, max_row = bounds
-    headers = {str(ws.value(header, c)).strip(): c for c in range(min_col, max_col + 1)}
-    columns: dict[str, int] = {}
+    min_col, header, _, max_row = bounds
+    columns = table_columns(ws, bounds, block, book.words)
     for spec in block.cells:
-        label = book.words.label(f"{block.label_prefix}.{spec.key}")
-        if label in headers:
-            columns[spec.key] = headers[label]
-        elif not spec.computed:
-            book.problem(ws.title, header, min_col, "structure", "missing_column", label=label,
+        if spec.key not in columns and not spec.computed:
+            book.problem(ws.title, header, min_col, "structure", "missing_column",
+                         label=book.words.label(f"{block.label_prefix}.{spec.key}"),
                          name=block.name)
     base = TABLE_PATHS[block.key]
     rows: list[Any] = []
