@@ -41,12 +41,12 @@ from xlplan import load_plan  # noqa: E402
 from xlplan.batch.fill import fill_bytes  # noqa: E402
 from xlplan.batch.portfolio import consolidate  # noqa: E402
 from xlplan.batch.run import run_batch  # noqa: E402
-from xlplan.workbook import build_workbook, render_bytes  # noqa: E402
+from xlplan.workbook import render_bytes  # noqa: E402
 
 
 def xlsxwriter_content(plan):  # type: ignore[no-untyped-def]
     """What the workbook holds, as plain data for XlsxWriter (prepared outside the timing)."""
-    wb = build_workbook(plan).workbook
+    wb = openpyxl.load_workbook(io.BytesIO(render_bytes(plan)))
     sheets = []
     for ws in wb.worksheets:
         cells = [(c.row - 1, c.column - 1, c.value, c.number_format, c.data_type == "f",

@@ -9,15 +9,17 @@ feeds the charts), LibreOffice recalculates and prints it to PDF, and pdftoppm r
 from __future__ import annotations
 
 import argparse
+import io
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
+import openpyxl
+
 from xlplan import load_plan
 from xlplan.engine.libreoffice import to_pdf
-from xlplan.workbook import build_workbook, document_stamp
-from xlplan.workbook.package import workbook_bytes
+from xlplan.workbook import render_bytes
 from xlplan.workbook.templates import translations
 
 
@@ -30,16 +32,15 @@ def main() -> None:
                         help="crop the page to its top part, where the dashboard is")
     args = parser.parse_args()
     plan = load_plan(args.plan)
-    built = build_workbook(plan)
     dashboard = translations(plan.language).sheet("dashboard")
-    wb = built.workbook
+    wb = openpyxl.load_workbook(io.BytesIO(render_bytes(plan)))
     for ws in wb.worksheets:
         ws.sheet_state = "visible" if ws.title == dashboard else "hidden"
     wb.active = wb.sheetnames.index(dashboard)
     with tempfile.TemporaryDirectory(prefix="xlplan-render-") as tmp:
         source = Path(tmp) / "in" / "dashboard.xlsx"
         source.parent.mkdir()
-        source.write_bytes(workbook_bytes(wb, document_stamp(plan)))
+        wb.save(source)
         (pdf,) = to_pdf([source], Path(tmp) / "out")
         pdftoppm = shutil.which("pdftoppm")
         if pdftoppm is None:

@@ -85,7 +85,7 @@ def test_funding_and_smart_problems(example_plans, tmp_path):
     messages = [str(p) for p in check_workbook(path).problems]
     assert "Sources & uses!D17: cumulative cash balance -10,000.00 is below zero in month 3" in (
         messages)
-    assert any(m.startswith("Vision & objectives!A") and "M T why owner" in m for m in messages)
+    assert any(m.startswith("Vision & objectives!C") and "M T why owner" in m for m in messages)
 
 
 def test_check_cli_exit_codes_and_json(example_plans, tmp_path):

@@ -34,8 +34,9 @@ def with_addin_formula(plan, path: Path) -> Path:  # type: ignore[no-untyped-def
     with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w") as dst:
         for name in src.namelist():
             data = src.read(name)
-            data = data.replace(b"<f>PLAN_LTV(100,0.5,0)</f><v />",
-                                b"<f>PLAN_LTV(100,0.5,0)</f><v>200</v>")
+            for empty in (b"<v />", b"<v></v>"):
+                data = data.replace(b"<f>PLAN_LTV(100,0.5,0)</f>" + empty,
+                                    b"<f>PLAN_LTV(100,0.5,0)</f><v>200</v>")
             dst.writestr(name, data)
     path.write_bytes(out.getvalue())
     return path

@@ -7,6 +7,7 @@ from datetime import date
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
 from tests.conftest import in_language
 from xlplan.model import Language
@@ -51,11 +52,14 @@ def test_no_as_of_means_today_formula(example_plans):
 
 
 def test_inputs_are_unlocked_computed_cells_locked(example_plans):
-    """Sheets are protected; inputs unlocked and filled differently from computed cells."""
+    """A sheet a person types in is not protected (Excel grows no table on a protected
+    sheet), the dashboard is; inputs unlocked and filled differently from computed cells."""
     built = build_workbook(example_plans["boutique"])
-    wb = built.workbook
+    wb = openpyxl.load_workbook(io.BytesIO(render_bytes(example_plans["boutique"])))
+    inputs_on = {sheet for sheet, _ in built.inputs}
     for ws in wb.worksheets:
-        assert ws.protection.sheet
+        assert ws.protection.sheet == (ws.title not in inputs_on), ws.title
+    assert len(inputs_on) == len(wb.worksheets) - 1
     for sheet, ref in list(built.expected)[:200]:
         assert wb[sheet][ref].protection.locked
     for sheet, ref in list(built.inputs)[:200]:
@@ -85,8 +89,8 @@ def test_hostile_text_stays_text(example_plans):
     plan = plan.model_copy(update={
         "client": plan.client.model_copy(update={"name": hostile[0]}),
         "barriers": hostile})
-    built = build_workbook(plan)
-    written = {c.value: c.data_type for ws in built.workbook.worksheets
+    wb = load(plan)
+    written = {c.value: c.data_type for ws in wb.worksheets
                for row in ws.iter_rows() for c in row if c.value in hostile}
     assert set(written) == set(hostile)
     assert set(written.values()) == {"s"}
@@ -110,8 +114,9 @@ def test_spare_rows_let_the_consultant_add_lines(example_plans):
     assert block.rows == block.data_rows + block.spec.spare_rows
     sheet = block.sheet_title
     last = block.last_row
-    assert built.workbook[sheet][f"I{last}"].value.startswith("=IF(")
-    assert built.expected[(sheet, f"I{last}")] is None
+    status = get_column_letter(block.column_of("status"))
+    assert load(example_plans["boutique"])[sheet][f"{status}{last}"].value.startswith("=IF(")
+    assert built.expected[(sheet, f"{status}{last}")] is None
 
 
 def test_computed_values_are_independent_of_today_when_as_of_is_set(example_plans):

@@ -89,7 +89,10 @@ def finalize_workbook(path: Path) -> Finalized:
     props.keywords = "xlplan"
     props.lastModifiedBy = props.creator
     props.language = words.language.value
-    out.data = resaved_bytes(formulas)
+    results = {ws.title: {c.coordinate: values[ws.title][c.coordinate].value
+                          for row in ws.iter_rows() for c in row if c.data_type == "f"}
+               for ws in formulas.worksheets}
+    out.data = resaved_bytes(formulas, results)
     return out
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .calc import actions as action_calc
-from .calc import customers, funding, kpis, objectives, priorities
+from .calc import arith, customers, funding, kpis, objectives, priorities
 from .calc.kpis import KpiStatus
 from .calc.priorities import Decision, QuadrantView
 from .model import Plan, Quadrant, Status
@@ -100,6 +100,93 @@ class PlanResults:
         }
 
 
+@dataclass(frozen=True)
+class CellValues:
+    """What each computed cell of the workbook must show, keyed as ``sheets.yaml`` keys its
+    blocks: ``fields["funding_summary.total_uses"]``, ``tables["kpis"][0]["status"]``,
+    ``grids["funding_grid.cumulative.m3"]``. Enumerations are codes (the workbook shows them
+    translated, by the cell's ``choices``)."""
+
+    fields: dict[str, object]
+    tables: dict[str, list[dict[str, object]]]
+    grids: dict[str, object]
+
+
+def cell_values(plan: Plan, results: PlanResults) -> CellValues:
+    """The value of every computed cell of ``plan``'s workbook."""
+    r = results
+    fund = r.funding
+    names = r.defined_names()
+    by_status = r.kpis_by_status
+    fields: dict[str, object] = {
+        "settings.as_of": r.as_of,
+        "bilan_summary.kpi_count": len(plan.kpis),
+        "bilan_summary.on_target": by_status[KpiStatus.GREEN],
+        "bilan_summary.amber": by_status[KpiStatus.AMBER],
+        "bilan_summary.red": by_status[KpiStatus.RED],
+        "customers_summary.customer_capital": r.customer_capital,
+        "customers_summary.customers": sum(s.customers for s in plan.segments),
+        "priorities_summary.retained": r.retained_priorities,
+        "priorities_summary.quadrants_without_top": r.quadrants_without_top,
+        "funding_summary.total_uses": fund.total_uses,
+        "funding_summary.total_sources": fund.total_sources,
+        "funding_summary.funding_gap": fund.gap,
+        "funding_summary.min_balance": fund.min_balance,
+        "funding_summary.fundable": fund.fundable,
+        "funding_summary.first_negative_month": fund.first_negative_month,
+        "actions_summary.count": len(plan.actions),
+        "actions_summary.done": r.actions_by_status[Status.DONE],
+        "actions_summary.completion": r.actions_completion,
+        "actions_summary.late": r.late_actions,
+        "dashboard.as_of": r.as_of,
+        "dashboard.next_review": r.next_review,
+        "dashboard.kpi_count": len(plan.kpis),
+        "dashboard.kpis_on_target": names["KpisOnTarget"],
+        "dashboard.customer_capital": names["CustomerCapital"],
+        "dashboard.retained_priorities": names["RetainedPriorities"],
+        "dashboard.quadrants_without_top": names["QuadrantsWithoutTop"],
+        "dashboard.total_uses": names["TotalUses"],
+        "dashboard.total_sources": names["TotalSources"],
+        "dashboard.funding_gap": names["FundingGap"],
+        "dashboard.min_balance": names["MinCumulativeBalance"],
+        "dashboard.fundable": names["FundingOK"],
+        "dashboard.first_negative_month": names["FirstNegativeMonth"],
+        "dashboard.completion": names["ActionsCompletion"],
+        "dashboard.late_actions": names["LateActions"],
+    }
+    for status, count in r.actions_by_status.items():
+        fields[f"status_counts.{status.value}"] = count
+    tables: dict[str, list[dict[str, object]]] = {
+        "objectives": [{"missing": m} for m in r.objectives_missing],
+        "kpis": [{"gap": k.gap, "gap_ratio": k.gap_ratio, "attainment": k.attainment,
+                  "status": k.status} for k in r.kpis],
+        "segments": [{"retention_factor": s.retention_factor, "ltv": s.ltv, "value": s.value}
+                     for s in r.segments],
+        "priorities": [{"decision": p.decision, "net": p.net, "roi": p.roi, "rank": p.rank,
+                        "slot": p.slot} for p in r.priorities],
+        "uses": [{"yearly_total": t} for t in r.uses_yearly],
+        "sources": [{"yearly_total": t} for t in r.sources_yearly],
+        "actions": [{"days": a.days, "late": a.late} for a in r.actions],
+    }
+    grids: dict[str, object] = {}
+    for quadrant, view in r.matrix.items():
+        attitude, activity = quadrant.value.split("-")
+        titles = view.top_titles
+        cell = f"matrix.{attitude}_{{}}.{activity}"
+        grids[cell.format("count")] = len(titles)
+        for slot in (1, 2, 3):
+            grids[cell.format(slot)] = titles[slot - 1] if len(titles) >= slot else None
+        grids[cell.format("more")] = f"+{len(titles) - 3}" if len(titles) > 3 else None
+        grids[cell.format("flag")] = None if titles else "no_top_priority"
+    monthly = {"uses": fund.uses, "sources": fund.sources, "net": fund.net,
+               "cumulative": fund.cumulative,
+               "negative": tuple(int(arith.lt(b, 0.0)) for b in fund.cumulative)}
+    for key, values in monthly.items():
+        for month, value in enumerate(values, start=1):
+            grids[f"funding_grid.{key}.m{month}"] = value
+    return CellValues(fields, tables, grids)
+
+
 def compute(plan: Plan, today: date | None = None) -> PlanResults:
     """Compute the plan. ``today`` stands in for ``=TODAY()`` when the plan has no as-of date."""
     as_of = plan.plan.as_of or today or date.today()
@@ -145,4 +232,4 @@ def compute(plan: Plan, today: date | None = None) -> PlanResults:
     )
 
 
-__all__ = ["PlanResults", "compute"]
+__all__ = ["CellValues", "PlanResults", "cell_values", "compute"]

@@ -7,7 +7,8 @@ client's XML-escaped text, hashed and zipped: no spreadsheet object is built aga
 
 The result is byte-identical to :func:`xlplan.workbook.render_bytes` (a property test holds
 it to that). A text the template cannot stand for (one starting with ``= + - @``, which gets a
-quote-prefix style of its own) takes the normal path.
+quote-prefix style of its own) takes the normal path, and so does a text equal to another
+(the string table keeps one entry for both).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import functools
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from defusedxml import ElementTree
+
 from ..model import Plan
-from ..workbook import build_workbook, document_stamp
-from ..workbook.package import workbook_parts, zip_parts
+from ..workbook import build_workbook
+from ..workbook.package import zip_parts
 from ..workbook.render import needs_quote_prefix
 
 _FIELDS = ("name", "sector", "consultant")
@@ -29,6 +32,7 @@ _SENTINELS = {field: f"XLPLANx{field.upper()}x7f3a" for field in _FIELDS}
 class Template:
     parts: tuple[tuple[str, bytes], ...]
     filled: frozenset[str]  # the parts holding a sentinel
+    strings: frozenset[str]  # the shared strings: a client text equal to one is shared
 
 
 def _fillable(value: str | None) -> bool:
@@ -44,11 +48,14 @@ def _template_plan(plan: Plan) -> Plan:
 @functools.lru_cache(maxsize=64)
 def _template(key: str) -> Template:
     plan = Plan.model_validate_json(key)
-    parts = workbook_parts(build_workbook(plan).workbook, document_stamp(plan))
+    parts = build_workbook(plan).parts
     sentinels = [s.encode() for s in _SENTINELS.values()]
     filled = frozenset(name for name, data in parts.items()
                        if any(s in data for s in sentinels))
-    return Template(tuple(parts.items()), filled)
+    table = parts.get("xl/sharedStrings.xml", b"")
+    strings = frozenset("".join(si.itertext()) for si in ElementTree.fromstring(table)
+                        ) if table else frozenset()
+    return Template(tuple(parts.items()), filled, strings)
 
 
 def fill_bytes(plan: Plan) -> bytes:
@@ -58,6 +65,11 @@ def fill_bytes(plan: Plan) -> bytes:
     if not all(_fillable(getattr(plan.client, f)) for f in _FIELDS):
         return render_bytes(plan)
     template = _template(_template_plan(plan).model_dump_json())
+    texts = [getattr(plan.client, f) for f in _FIELDS if getattr(plan.client, f) is not None]
+    if len(set(texts)) < len(texts) or any(t in template.strings for t in texts):
+        # Equal texts share one entry of the string table, where the template has one per
+        # sentinel: the normal path writes what the template cannot stand for.
+        return render_bytes(plan)
     replacements = [(_SENTINELS[f].encode(), escape(getattr(plan.client, f)).encode("utf-8"))
                     for f in _FIELDS if getattr(plan.client, f) is not None]
     parts: dict[str, bytes] = {}

@@ -10,7 +10,7 @@ from ..model import Plan
 from ..reader.check import layout_of
 from ..reader.workbook import ReadBack, read_workbook, table_columns
 from ..workbook.layout import Layout
-from ..workbook.templates import BlockSpec, sheet_specs
+from ..workbook.templates import BlockSpec, block_spec
 from ._book import Book, Cell, MacroError
 
 
@@ -31,7 +31,7 @@ class Snapshot:
     layout: Layout
 
     def table(self, key: str) -> TablePlace:
-        spec = next(b for s in sheet_specs() for b in s.blocks if b.key == key)
+        spec = block_spec(key, self.read.version)
         words = self.read.words
         title = self.layout.blocks[key].sheet_title
         sheet = self.read.source.sheets.get(title)

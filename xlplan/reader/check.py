@@ -18,10 +18,10 @@ from ..calc import arith
 from ..calc.funding import MONTHS
 from ..results import compute
 from ..workbook.formulas import FormulaRenderer
-from ..workbook.layout import FIELD_VALUE_COLUMN, Layout
+from ..workbook.layout import FIELD_LABEL_COLUMN, FIELD_VALUE_COLUMN, Layout, TableBounds
 from ..workbook.templates import sheet_specs
 from .sources import OpenpyxlSheet
-from .workbook import CellProblem, ReadBack, read_workbook
+from .workbook import CellProblem, ReadBack, read_workbook, table_columns
 
 _QUOTES_AND_SPACES = re.compile(r"[\s'$]")
 
@@ -62,16 +62,29 @@ def _method_checks(book: ReadBack, layout: Layout) -> None:
 
 
 def layout_of(book: ReadBack) -> Layout:
-    """The layout the workbook was generated with, sized from its actual tables."""
-    rows: dict[str, int] = {}
-    for sheet in sheet_specs():
-        title = book.words.sheet(sheet.key)
+    """The layout of the workbook as it is now, in the template version that made it:
+    tables where the file has them (grown or not), fields and grids under their titles."""
+    specs = sheet_specs(book.version)
+    tables: dict[str, TableBounds] = {}
+    for sheet in specs:
+        ws = book.source.sheets.get(book.words.sheet(sheet.key))
         for block in sheet.blocks:
-            if block.kind == "table" and block.name and title in book.source.sheets:
-                bounds = book.source.sheets[title].table(block.name)
+            if block.kind == "table" and block.name and ws is not None:
+                bounds = ws.table(block.name)
                 if bounds:
-                    rows[block.key] = max(bounds[3] - bounds[1] - block.spare_rows, 0)
-    return Layout(sheet_specs(), book.words, rows)
+                    tables[block.key] = bounds
+
+    def title_row(sheet_title: str, text: str) -> int | None:
+        ws = book.source.sheets.get(sheet_title)
+        if ws is None:
+            return None
+        for row in range(1, min(ws.max_row, 400) + 1):
+            value = ws.value(row, FIELD_LABEL_COLUMN)
+            if isinstance(value, str) and value.strip() == text:
+                return row
+        return None
+
+    return Layout(specs, book.words, {}, book.version, tables, title_row)
 
 
 def _formula_checks(book: ReadBack, layout: Layout, wb: Workbook) -> None:
@@ -84,11 +97,15 @@ def _formula_checks(book: ReadBack, layout: Layout, wb: Workbook) -> None:
             spec = block.spec
             if spec.kind == "table":
                 bounds = OpenpyxlSheet(ws).table(spec.name or "")
-                if bounds is None or (bounds[1], bounds[3]) != (block.header_row, block.last_row):
-                    continue  # moved or resized by hand: reading by headers still works
-                for col, column in enumerate(spec.cells, start=1):
+                if bounds is None:
+                    continue
+                found = table_columns(OpenpyxlSheet(ws), bounds, spec, book.words)
+                if any(found.get(c.key) != block.column_of(c.key) for c in spec.cells):
+                    continue  # columns moved by hand: reading by headers still works
+                for column in spec.cells:
                     if column.computed:
                         at = formulas.table_column(block, column)
+                        col = block.column_of(column.key)
                         for row in range(block.first_row, block.last_row + 1):
                             _expect(book, ws, row, col, at(row))
             elif spec.kind == "fields":
@@ -98,8 +115,9 @@ def _formula_checks(book: ReadBack, layout: Layout, wb: Workbook) -> None:
                                 formulas.field(field))
             elif spec.kind == "grid":
                 for row_spec in spec.cells:
-                    for index in range(len(block.grid_columns)):
-                        _expect(book, ws, block.row_of(row_spec.key), index + 2,
+                    for index, grid_column in enumerate(block.grid_columns):
+                        _expect(book, ws, block.row_of(row_spec.key),
+                                block.column_of(grid_column.key),
                                 formulas.grid_cell(block, row_spec, index))
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import functools
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import openpyxl
 import python_calamine
+from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -40,6 +41,10 @@ class SheetSource(Protocol):
 
     def table(self, name: str) -> TableBounds | None: ...
 
+    def cells(self) -> Iterator[tuple[int, int, Any]]:
+        """Every cell holding something other than blank text: (row, column, value)."""
+        ...
+
 
 @dataclass
 class BookSource:
@@ -47,6 +52,33 @@ class BookSource:
     sheets: dict[str, SheetSource]
     language: str | None  # from the xlplan.language property, when it can be read
     workbook: Workbook | None = None  # openpyxl only
+    template: int | None = None  # the xlplan.template property: the template version
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _template_number(text: str | None) -> int | None:
+    return int(text) if text is not None and text.strip().isdigit() else None
+
+
+def read_template_version(path: Path) -> int | None:
+    """The ``xlplan.template`` custom property of a package, without loading the workbook."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("docProps/custom.xml")
+            if info.file_size > 1_000_000:
+                return None
+            root = ElementTree.fromstring(archive.read(info))
+    except (KeyError, zipfile.BadZipFile, OSError, ElementTree.ParseError):
+        return None
+    except Exception:  # defusedxml refuses a hostile part: not ours to trust
+        return None
+    for prop in root:
+        if prop.get("name") == "xlplan.template":
+            return _template_number("".join(prop.itertext()))
+    return None
 
 
 class OpenpyxlSheet:
@@ -70,6 +102,12 @@ class OpenpyxlSheet:
             return None
         min_col, min_row, max_col, max_row = range_boundaries(table.ref)
         return min_col, min_row, max_col, max_row
+
+    def cells(self) -> Iterator[tuple[int, int, Any]]:
+        for row in self.ws.iter_rows():
+            for cell in row:
+                if _filled(cell.value):
+                    yield cell.row, cell.column, cell.value
 
 
 @dataclass
@@ -98,16 +136,22 @@ class CalamineSheet:
     def table(self, name: str) -> TableBounds | None:
         return self.tables.get(name)
 
+    def cells(self) -> Iterator[tuple[int, int, Any]]:
+        for r, values in enumerate(self.rows, start=1):
+            for c, value in enumerate(values, start=1):
+                if _filled(value):
+                    yield r, c, value
+
 
 def open_openpyxl(path: Path) -> BookSource:
     try:
         wb = openpyxl.load_workbook(path, data_only=False, keep_vba=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise UnreadableWorkbook(f"{path}: cannot be read as a workbook ({exc})") from None
-    language = next((str(p.value) for p in wb.custom_doc_props.props
-                     if p.name == "xlplan.language"), None)
+    props = {p.name: str(p.value) for p in wb.custom_doc_props.props}
     sheets: dict[str, SheetSource] = {ws.title: OpenpyxlSheet(ws) for ws in wb.worksheets}
-    return BookSource(list(wb.sheetnames), sheets, language, wb)
+    return BookSource(list(wb.sheetnames), sheets, props.get("xlplan.language"), wb,
+                      _template_number(props.get("xlplan.template")))
 
 
 def open_calamine(path: Path, parts: dict[str, str]) -> BookSource:
@@ -136,7 +180,7 @@ def open_calamine(path: Path, parts: dict[str, str]) -> BookSource:
         raise
     except Exception as exc:  # calamine raises its own errors on damaged files
         raise UnreadableWorkbook(f"{path}: cannot be read as a workbook ({exc})") from None
-    return BookSource(names, sheets, None)
+    return BookSource(names, sheets, None, None, read_template_version(path))
 
 
 def _read_part(path: Path, part: str | None) -> bytes:

@@ -19,27 +19,20 @@ from ..errors import PlanError
 from ..loading import Location, validate_plan
 from ..model import Language, Plan
 from ..workbook.layout import FIELD_LABEL_COLUMN, FIELD_VALUE_COLUMN
-from ..workbook.templates import BlockSpec, CellSpec, Translations, sheet_specs, translations
+from ..workbook.templates import (
+    BlockSpec,
+    CellSpec,
+    SheetSpec,
+    Translations,
+    sheet_specs,
+    template_version,
+    translations,
+)
 from .guard import PackageReport, UnreadableWorkbook, inspect_package
 from .sources import BookSource, SheetSource, TableBounds, open_calamine, open_openpyxl
 
-# Where each input of the workbook lives in the plan file.
-FIELD_PATHS: dict[str, Location] = {
-    "settings.client_name": ("client", "name"), "settings.sector": ("client", "sector"),
-    "settings.consultant": ("client", "consultant"), "settings.currency": ("client", "currency"),
-    "settings.year": ("plan", "year"), "settings.as_of": ("plan", "as_of"),
-    "settings.review_cadence": ("plan", "review_cadence"),
-    "settings.amber_threshold": ("plan", "amber_threshold"), "settings.vision": ("plan", "vision"),
-    "funding_summary.opening_cash": ("plan", "opening_cash"),
-}
-TABLE_PATHS: dict[str, Location] = {
-    "barriers": ("barriers",), "objectives": ("objectives",), "kpis": ("kpis",),
-    "went_well": ("retrospective", "went_well"), "went_badly": ("retrospective", "went_badly"),
-    "competitors": ("competitors",), "segments": ("segments",),
-    "priorities": ("priorities",), "uses": ("funding", "uses"), "sources": ("funding", "sources"),
-    "actions": ("actions",),
-}
-SCALAR_TABLES = {"barriers": "barrier", "went_well": "note", "went_badly": "note"}
+# A block found in a sheet: (sheet, top row, first column, bottom row, last column, table name)
+Placed = tuple[str, int, int, int, int, str | None]
 _INVALID = object()  # a value that could not be read; its cell already has a problem
 _FIELD_SCAN_ROWS = 400
 
@@ -73,7 +66,9 @@ class ReadBack:
     words: Translations
     source: BookSource
     report: PackageReport
+    version: int  # the template version the workbook was made with
     data: dict[str, Any] = field(default_factory=dict)
+    placed: list[Placed] = field(default_factory=list)  # blocks found, for stray values
     cells: dict[Location, tuple[str, int, int]] = field(default_factory=dict)
     problems: list[CellProblem] = field(default_factory=list)
     plan: Plan | None = None  # the plan, when the workbook has no problem at all
@@ -163,17 +158,23 @@ def _find_label_row(ws: SheetSource, label: str) -> int | None:
     return None
 
 
+def field_path(spec: CellSpec) -> Location:
+    """The plan path an input field binds to: ``("client", "name")``."""
+    assert spec.bind is not None
+    return tuple(spec.bind.split("."))
+
+
 def _read_fields(book: ReadBack, ws: SheetSource, block: BlockSpec) -> None:
     for spec in block.cells:
-        key = f"{block.key}.{spec.key}"
-        if spec.computed or key not in FIELD_PATHS:
+        if spec.computed or not spec.bind:
             continue
         label = book.words.label(f"{block.label_prefix}.{spec.key}")
         row = _find_label_row(ws, label)
         if row is None:
             book.problem(ws.title, 1, 1, "structure", "missing_field", label=label)
             continue
-        path = FIELD_PATHS[key]
+        book.placed.append((ws.title, row, FIELD_LABEL_COLUMN, row, FIELD_VALUE_COLUMN, None))
+        path = field_path(spec)
         book.cells[path] = (ws.title, row, FIELD_VALUE_COLUMN)
         if ws.is_formula(row, FIELD_VALUE_COLUMN):  # AsOfDate = TODAY(): no fixed value
             continue
@@ -206,14 +207,15 @@ def _read_table(book: ReadBack, ws: SheetSource, block: BlockSpec) -> None:
     if bounds is None:
         book.problem(ws.title, 1, 1, "structure", "missing_table", name=block.name)
         return
-    min_col, header, _, max_row = bounds
+    min_col, header, max_col, max_row = bounds
+    book.placed.append((ws.title, header - 1, min_col, max_row, max_col, block.name))
     columns = table_columns(ws, bounds, block, book.words)
     for spec in block.cells:
         if spec.key not in columns and not spec.computed:
             book.problem(ws.title, header, min_col, "structure", "missing_column",
                          label=book.words.label(f"{block.label_prefix}.{spec.key}"),
                          name=block.name)
-    base = TABLE_PATHS[block.key]
+    base: Location = block.path
     rows: list[Any] = []
     inputs = [s for s in block.cells if not s.computed and s.key in columns]
     for row in range(header + 1, max_row + 1):
@@ -227,17 +229,18 @@ def _read_table(book: ReadBack, ws: SheetSource, block: BlockSpec) -> None:
                 book.problem(ws.title, row, col, "type", issue[0], **issue[1])
                 record[spec.key] = _INVALID
             elif value is not None:
-                record[spec.key] = value
+                record[spec.item_key] = value
         if not record:
             continue
         index = len(rows)
         book.cells[(*base, index)] = (ws.title, row, min_col)
         for key, col in cells.items():
-            book.cells[(*base, index, key)] = (ws.title, row, col)
+            book.cells[(*base, index, block.cell(key).item_key)] = (ws.title, row, col)
         clean = {k: v for k, v in record.items() if v is not _INVALID}
-        if block.key in SCALAR_TABLES:
-            rows.append(clean.get(SCALAR_TABLES[block.key], ""))
-            book.cells[(*base, index)] = (ws.title, row, columns[SCALAR_TABLES[block.key]])
+        if block.scalar:
+            item = next(c.key for c in block.inputs if c.bind == ".")
+            rows.append(clean.get(".", ""))
+            book.cells[(*base, index)] = (ws.title, row, columns[item])
         else:
             rows.append(clean)
     if rows:
@@ -247,14 +250,16 @@ def _read_table(book: ReadBack, ws: SheetSource, block: BlockSpec) -> None:
 
 def read_workbook(path: Path, fast: bool = False) -> ReadBack:
     """Read a workbook: raise UnreadableWorkbook if it cannot be read at all, else return the
-    data with every problem found (types, lists, and the plan's own rules). ``fast`` reads
-    values with calamine (no formulas: for consolidating many workbooks)."""
+    data with every problem found (types, lists, values outside the tables, and the plan's
+    own rules). ``fast`` reads values with calamine (no formulas: for consolidating many
+    workbooks). A workbook is read as the template version that made it describes it."""
     path = Path(path)
     report = inspect_package(path)
     source = open_calamine(path, report.sheet_parts) if fast else open_openpyxl(path)
     words = translations(_language(source))
-    book = ReadBack(path, words, source, report)
-    for sheet in sheet_specs():
+    version = template_of(source)
+    book = ReadBack(path, words, source, report, version)
+    for sheet in sheet_specs(version):
         title = words.sheet(sheet.key)
         if title not in source.sheets:
             book.problem(source.sheet_names[0], 1, 1, "structure", "missing_table", name=title)
@@ -265,9 +270,67 @@ def read_workbook(path: Path, fast: bool = False) -> ReadBack:
                 _read_fields(book, ws, block)
             elif block.kind == "table":
                 _read_table(book, ws, block)
+        if any(b.kind == "table" for b in sheet.blocks):
+            _stray_values(book, ws, sheet)
     book.data.setdefault("client", {}).setdefault("language", words.language.value)
     _validate(book)
     return book
+
+
+def template_of(source: BookSource) -> int:
+    """The template version a workbook was made with (a workbook that does not say is read as
+    today's); one made by a later xlplan cannot be read right, so it is refused."""
+    version = source.template or template_version()
+    if version > template_version():
+        words = translations(_language(source))
+        raise UnreadableWorkbook(words.check("unknown_template", found=version,
+                                             known=template_version()))
+    return version
+
+
+def _placed_blocks(book: ReadBack, ws: SheetSource, sheet: SheetSpec) -> list[Placed]:
+    """Where the blocks of a sheet are, as found: tables by their bounds, fields by their
+    labels (read already), block titles and grids under their titles in the first column."""
+    placed = [p for p in book.placed if p[0] == ws.title]
+    titles: dict[str, int] = {}
+    for row in range(1, min(ws.max_row, _FIELD_SCAN_ROWS) + 1):
+        value = ws.value(row, FIELD_LABEL_COLUMN)
+        if isinstance(value, str):
+            titles.setdefault(value.strip(), row)
+    for block in sheet.blocks:
+        if block.kind in ("title", "fields", "grid"):
+            text = book.words.title(block.key)
+            found = next((r for t, r in titles.items() if t == text or t.startswith(
+                text + " - ")), None)
+            if found is None:
+                continue
+            if block.kind == "grid":  # title, header row, then its rows
+                columns = 12 if isinstance(block.grid_columns, str) else len(block.grid_columns)
+                placed.append((ws.title, found, 1, found + 1 + len(block.cells), 1 + columns,
+                               None))
+            elif block.kind == "fields":  # title, then a label and a value per row
+                placed.append((ws.title, found, 1, found + len(block.cells), 2, None))
+            else:
+                placed.append((ws.title, found, 1, found, 1, None))
+    return placed
+
+
+def _stray_values(book: ReadBack, ws: SheetSource, sheet: SheetSpec) -> None:
+    """Report every value on an input sheet that no table or field holds: nothing typed is
+    dropped without a word. A value below a table's columns is "outside the X table"."""
+    placed = _placed_blocks(book, ws, sheet)
+    tables = [p for p in placed if p[5] is not None]
+    for row, col, value in ws.cells():
+        if any(top <= row <= bottom and left <= col <= right
+               for _, top, left, bottom, right, _ in placed):
+            continue
+        below = next((name for _, top, left, bottom, right, name in tables
+                      if left <= col <= right and row > bottom), None)
+        if below is not None:
+            book.problem(ws.title, row, col, "outside", "outside_table", name=below,
+                         value=_shown(value))
+        else:
+            book.problem(ws.title, row, col, "outside", "outside_tables", value=_shown(value))
 
 
 def _validate(book: ReadBack) -> None:
@@ -307,7 +370,8 @@ def _row_of(loc: Location) -> Location:
 def _without_rows(book: ReadBack, bad_rows: set[Location]) -> Plan | None:
     """Validate again without the rows in error, so the method checks still see the rest."""
     data = copy.deepcopy(book.data)
-    for base in TABLE_PATHS.values():
+    for base in (b.path for s in sheet_specs(book.version) for b in s.blocks
+                 if b.kind == "table" and b.bind):
         node: Any = data
         for part in base[:-1]:
             node = node.get(str(part), {}) if isinstance(node, dict) else {}

@@ -1,70 +1,85 @@
-"""Native Excel charts for the dashboard, fed by table columns, grid rows or fields."""
+"""Native Excel charts for the dashboard, fed by table columns, grid rows or fields.
+
+A chart fed by a table covers the whole table column, so Excel extends it as the table grows.
+Each series carries its cached data (the values Python computed, text categories as text):
+a chart is drawn before any recalculation (Protected View, previews, viewers).
+"""
 
 from __future__ import annotations
 
-from openpyxl.chart import BarChart, LineChart, PieChart, Reference
-from openpyxl.chart.label import DataLabelList
-from openpyxl.worksheet.worksheet import Worksheet
+from collections.abc import Mapping
+from typing import Any
 
-from .layout import FIELD_LABEL_COLUMN, FIELD_VALUE_COLUMN, Layout, PlacedBlock
+from openpyxl.utils import get_column_letter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from .cells import stored
+from .layout import FIELD_LABEL_COLUMN, FIELD_VALUE_COLUMN, Layout, PlacedBlock, absolute
 from .templates import Translations
 
-_SIZE_CM = (15.0, 7.5)
+_SIZE_PX = (567, 283)  # 15 x 7.5 cm
 
 
-def _reference(ws: Worksheet, layout: Layout, source: dict[str, str]) -> Reference:
+def _cells(layout: Layout, source: dict[str, str]) -> tuple[str, list[tuple[int, int]]]:
+    """A chart source's range (``'Bilan'!$A$8:$A$23``) and its cells (row, column)."""
     (kind, ref), = source.items()
     if kind == "table":
-        # The plan's rows only: a chart stretched over empty spare rows is mostly blank.
         block, col = layout.table_column(ref)
-        sheet = ws.parent[block.sheet_title]
-        last = block.first_row + max(block.data_rows, 1) - 1
-        return Reference(sheet, min_col=col, max_col=col, min_row=block.first_row, max_row=last)
+        rows = range(block.first_row, block.last_row + 1)
+        return layout.body(ref), [(r, col) for r in rows]
     if kind in ("grid_row", "grid_header"):
-        grid_key = ref.split(".")[0]
-        block = layout.blocks[grid_key]
+        block = layout.blocks[ref.split(".")[0]]
         row = block.header_row if kind == "grid_header" else block.row_of(ref.split(".")[1])
-        sheet = ws.parent[block.sheet_title]
-        return Reference(sheet, min_col=2, max_col=1 + len(block.grid_columns), min_row=row,
-                         max_row=row)
+        cols = range(block.left + 1, block.right + 1)
+        return (absolute(block.sheet_title, block.left + 1, row, block.right, row),
+                [(row, c) for c in cols])
     if kind in ("field_labels", "field_values"):
         block = layout.blocks[ref]
         col = FIELD_LABEL_COLUMN if kind == "field_labels" else FIELD_VALUE_COLUMN
-        sheet = ws.parent[block.sheet_title]
-        return Reference(sheet, min_col=col, max_col=col, min_row=block.first_row,
-                         max_row=block.last_row)
+        rows = range(block.first_row, block.last_row + 1)
+        return (absolute(block.sheet_title, col, block.first_row, col, block.last_row),
+                [(r, col) for r in rows])
     raise ValueError(f"unknown chart source {kind!r}")
 
 
-def add_chart(ws: Worksheet, block: PlacedBlock, layout: Layout, words: Translations) -> None:
+def _shown(layout: Layout, source: dict[str, str],
+           values: Mapping[tuple[str, str], Any]) -> list[Any]:
+    """What each cell of a chart source shows (``values``: every cell the renderer wrote):
+    the series' cached data, None for an empty cell."""
+    (_, ref), = source.items()
+    sheet = layout.blocks[ref.split(".")[0]].sheet_title
+    _, cells = _cells(layout, source)
+    shown = [values.get((sheet, f"{get_column_letter(col)}{row}")) for row, col in cells]
+    return [None if value in (None, "") else stored(value) for value in shown]
+
+
+def add_chart(wb: Workbook, ws: Worksheet, block: PlacedBlock, layout: Layout,
+              words: Translations, values: Mapping[tuple[str, str], Any]) -> None:
     spec = block.spec
-    chart: BarChart | LineChart | PieChart
-    if spec.chart == "bar":
-        chart = BarChart()
-        chart.type = "bar"
-        chart.legend = None
-        chart.x_axis.scaling.orientation = "maxMin"  # first KPI on top
-    elif spec.chart == "line":
-        chart = LineChart()
-        chart.legend = None
-    elif spec.chart == "pie":
-        chart = PieChart()
-        chart.dataLabels = DataLabelList()
-        chart.dataLabels.showVal = True
-        for flag in ("showSerName", "showCatName", "showPercent", "showLegendKey"):
-            setattr(chart.dataLabels, flag, False)
-    else:
+    chart: Any = wb.add_chart({"type": spec.chart})
+    if chart is None:
         raise ValueError(f"unknown chart type {spec.chart!r}")
-    chart.title = words.title(spec.key)
-    values = spec.values
-    chart.add_data(_reference(ws, layout, values), titles_from_data=False,
-                   from_rows="grid_row" in values)
-    chart.set_categories(_reference(ws, layout, spec.categories))
-    for series in chart.series:
-        series.smooth = False  # month-end balances: no invented curve between them
-    if spec.number_format and not isinstance(chart, PieChart):
-        chart.y_axis.number_format = spec.number_format
-        chart.y_axis.majorGridlines = None
-    chart.width, chart.height = _SIZE_CM
+    categories, _ = _cells(layout, spec.categories)
+    values_ref, _ = _cells(layout, spec.values)
+    series: dict[str, Any] = {
+        "categories": f"={categories}", "values": f"={values_ref}",
+        "categories_data": _shown(layout, spec.categories, values),
+        "values_data": _shown(layout, spec.values, values)}
+    if spec.chart == "pie":
+        series["data_labels"] = {"value": True}
+    chart.add_series(series)
+    chart.set_title({"name": words.title(spec.key)})
+    if spec.chart != "pie":
+        chart.set_legend({"none": True})
+        value_axis: dict[str, Any] = {"major_gridlines": {"visible": False}}
+        if spec.number_format:
+            value_axis["num_format"] = spec.number_format
+        if spec.chart == "bar":  # XlsxWriter's bar chart: x is the value axis
+            chart.set_x_axis(value_axis)
+            chart.set_y_axis({"reverse": True})  # first KPI on top
+        else:
+            chart.set_y_axis(value_axis)
+    chart.set_size({"width": _SIZE_PX[0], "height": _SIZE_PX[1]})
     assert spec.at is not None
-    ws.add_chart(chart, spec.at)
+    ws.insert_chart(spec.at, chart)

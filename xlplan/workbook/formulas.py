@@ -57,7 +57,7 @@ class FormulaRenderer:
         assert column.formula is not None
         first = block.first_row
         cells, above = {}, {}
-        for index, spec in enumerate(block.spec.cells, start=1):
+        for index, spec in enumerate(block.spec.cells, start=block.left):
             letter = get_column_letter(index)
             cells[spec.key] = f"{letter}{ROW}"
             above[spec.key] = f"${letter}${first}:{letter}{ROW}"
@@ -71,8 +71,8 @@ class FormulaRenderer:
     def grid_cell(self, block: PlacedBlock, row: CellSpec, column_index: int) -> str:
         assert row.formula is not None
         column = block.grid_columns[column_index]
-        letter = get_column_letter(column_index + 2)
-        previous = get_column_letter(column_index + 1)
+        letter = get_column_letter(block.left + 1 + column_index)
+        previous = get_column_letter(block.left + column_index)
 
         def here(key: str) -> str:
             return f"{letter}{block.row_of(key)}"

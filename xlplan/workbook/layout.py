@@ -1,12 +1,19 @@
-"""Where every block lands: blocks flow down a sheet, one blank row apart.
+"""Where every block lands, and the references formulas and charts use to reach them.
+
+Blocks flow down a sheet, one blank row apart; from template 2 on, the tables come last and
+stand side by side, one blank column apart, so that nothing lies below a table and each can
+grow in Excel. A whole table column is reached by a structured reference (``Kpis[Statut]``),
+which follows the table as it grows (template 1 used fixed ranges, ``'Bilan'!$I$8:$I$23``).
 
 The layout is computed for all sheets before anything is written, so a formula can refer to
-a table or a grid on any sheet (``col("kpis.status")``) whatever the order of the sheets.
+a table or a grid on any sheet whatever the order of the sheets. A layout can also be located
+in an existing workbook (``located``): tables where the file has them, fields and grids under
+their block titles, so that a table grown in Excel is checked where it now is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -16,6 +23,8 @@ from .templates import BlockSpec, CellSpec, GridColumn, SheetSpec, Translations
 MONTH_COLUMNS = tuple(GridColumn(f"m{m}", {"month": m}, 11) for m in range(1, 13))
 FIELD_LABEL_COLUMN = 1
 FIELD_VALUE_COLUMN = 2
+TableBounds = tuple[int, int, int, int]  # first column, header row, last column, last row
+_STRUCTURED_SPECIALS = str.maketrans({"'": "''", "[": "'[", "]": "']", "#": "'#"})
 
 
 @dataclass
@@ -23,6 +32,7 @@ class PlacedBlock:
     spec: BlockSpec
     sheet_title: str
     top: int  # the block's title row
+    left: int = 1  # the block's first column
     rows: int = 0  # table body rows (data and spare)
     data_rows: int = 0
     grid_columns: tuple[GridColumn, ...] = ()
@@ -44,21 +54,31 @@ class PlacedBlock:
             return self.first_row + len(self.spec.cells) - 1
         return self.top
 
-    def column_of(self, key: str) -> int:
-        """1-based column of a table column or of a grid column."""
+    @property
+    def width(self) -> int:
+        """Columns the block spans."""
         if self.spec.kind == "table":
-            keys = [c.key for c in self.spec.cells]
-        else:
-            keys = [c.key for c in self.grid_columns]
-            return keys.index(key) + 2
-        return keys.index(key) + 1
+            return len(self.spec.cells)
+        if self.spec.kind == "grid":
+            return 1 + len(self.grid_columns)
+        return 2 if self.spec.kind == "fields" else 1
+
+    @property
+    def right(self) -> int:
+        return self.left + self.width - 1
+
+    def column_of(self, key: str) -> int:
+        """1-based sheet column of a table column or of a grid column."""
+        if self.spec.kind == "table":
+            return self.left + [c.key for c in self.spec.cells].index(key)
+        return self.left + 1 + [c.key for c in self.grid_columns].index(key)
 
     def row_of(self, key: str) -> int:
         """Row of a field or of a grid row."""
         return self.first_row + [c.key for c in self.spec.cells].index(key)
 
     def cell_spec(self, key: str) -> CellSpec:
-        return next(c for c in self.spec.cells if c.key == key)
+        return self.spec.cell(key)
 
 
 @dataclass
@@ -76,27 +96,53 @@ def absolute(sheet_title: str, col: int, row: int, last_col: int | None = None,
     return ref
 
 
+def structured_column(table: str, header: str) -> str:
+    """A whole table column as Excel writes it: ``Segments[Taux d''actualisation]``."""
+    return f"{table}[{header.translate(_STRUCTURED_SPECIALS)}]"
+
+
 class Layout:
-    """Every block's position, and the references formulas and charts use to reach them."""
+    """Every block's position, and the references formulas and charts use to reach them.
+
+    ``version`` is the template's: from 2 on, tables stand side by side and whole columns are
+    structured references. ``tables_at`` places tables where a workbook has them, and
+    ``title_rows`` places fields and grids under their block titles (a located layout)."""
 
     def __init__(self, specs: tuple[SheetSpec, ...], words: Translations,
-                 table_rows: Mapping[str, int]) -> None:
+                 table_rows: Mapping[str, int], version: int,
+                 tables_at: Mapping[str, TableBounds] | None = None,
+                 title_rows: Callable[[str, str], int | None] | None = None) -> None:
+        self.words = words
+        self.version = version
         self.sheets: list[SheetLayout] = []
         self.blocks: dict[str, PlacedBlock] = {}
+        side_by_side = version >= 2
         for sheet in specs:
             placed = SheetLayout(sheet.key, words.sheet(sheet.key))
-            row = 1
+            row, col = 1, 1
             for spec in sheet.blocks:
-                block = PlacedBlock(spec, placed.title, row)
+                block = PlacedBlock(spec, placed.title, row, col if spec.kind == "table" else 1)
                 if spec.kind == "table":
                     block.data_rows = table_rows.get(spec.key, 0)
                     block.rows = max(block.data_rows + spec.spare_rows, 1)
+                    found = (tables_at or {}).get(spec.key)
+                    if found is not None:
+                        block.left, header, _, last = found
+                        block.top = header - 1
+                        block.rows = max(last - header, 1)
+                elif spec.kind in ("fields", "grid") and title_rows is not None:
+                    at = title_rows(placed.title, words.title(spec.key))
+                    block.top = at if at is not None else block.top
                 if spec.kind == "grid":
                     cols = spec.grid_columns
                     block.grid_columns = MONTH_COLUMNS if isinstance(cols, str) else cols
                 placed.blocks.append(block)
                 self.blocks[spec.key] = block
-                if spec.kind != "chart":
+                if spec.kind == "chart":
+                    continue
+                if spec.kind == "table" and side_by_side:
+                    col = block.left + block.width + 1
+                else:
                     row = (block.top + 2) if spec.kind == "title" else block.last_row + 2
             self.sheets.append(placed)
 
@@ -111,10 +157,30 @@ class Layout:
         block = self._block(table, "table")
         return block, block.column_of(column)
 
+    def header(self, ref: str) -> str:
+        """The header (the translated label) of a table column: ``"kpis.status"``."""
+        table, column = ref.split(".")
+        block = self._block(table, "table")
+        return self.words.label(f"{block.spec.label_prefix}.{column}")
+
     def col(self, ref: str) -> str:
-        """A table column's body, e.g. ``'Bilan'!$I$8:$I$23``."""
+        """A whole table column: ``Kpis[Statut]`` (template 1: ``'Bilan'!$I$8:$I$23``)."""
+        block, _ = self.table_column(ref)
+        if self.version >= 2:
+            assert block.spec.name is not None
+            return structured_column(block.spec.name, self.header(ref))
+        return self.body(ref)
+
+    def body(self, ref: str) -> str:
+        """A table column's body as a fixed range, ``'Bilan'!$I$8:$I$23`` (charts)."""
         block, col = self.table_column(ref)
         return absolute(block.sheet_title, col, block.first_row, col, block.last_row)
+
+    def list_name(self, ref: str) -> str:
+        """The workbook name of a table column offered as a dropdown list (Excel takes no
+        structured reference in a validation list, a name that holds one it does)."""
+        table, column = ref.split(".")
+        return f"List_{table}_{column}"
 
     def cell(self, ref: str) -> str:
         block_key, field_key = ref.split(".")
@@ -125,11 +191,11 @@ class Layout:
         grid_key, row_key = ref.split(".")
         block = self._block(grid_key, "grid")
         row = block.row_of(row_key)
-        return absolute(block.sheet_title, 2, row, 1 + len(block.grid_columns), row)
+        return absolute(block.sheet_title, block.left + 1, row, block.right, row)
 
     def grid_header(self, grid_key: str) -> str:
         block = self._block(grid_key, "grid")
-        return absolute(block.sheet_title, 2, block.header_row, 1 + len(block.grid_columns),
+        return absolute(block.sheet_title, block.left + 1, block.header_row, block.right,
                         block.header_row)
 
     def field_range(self, block_key: str, column: int) -> str:

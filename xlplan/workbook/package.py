@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
+from xml.sax.saxutils import escape
 
 import openpyxl.cell._writer as cell_writer
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 from ..provenance import CUSTOM_PART, HASH_PLACEHOLDER, content_hash
+from ..reader.guard import sheet_parts
+from .styles import excel_date
 
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _NO_DATE = datetime(2000, 1, 1)  # a workbook with no document date at all
@@ -56,11 +60,54 @@ def workbook_bytes(wb: Workbook, stamp: datetime) -> bytes:
     return zip_parts(workbook_parts(wb, stamp))
 
 
-def resaved_bytes(wb: Workbook) -> bytes:
+def resaved_bytes(wb: Workbook, results: Mapping[str, Mapping[str, Any]] | None = None) -> bytes:
     """The bytes of a workbook read from a file and changed, keeping its own document date
-    (never the clock, so the same input and change give the same bytes)."""
+    (never the clock, so the same input and change give the same bytes). ``results``
+    (sheet title -> cell -> value) are stored as the formula cells' results: openpyxl keeps
+    none of those it read, and a file without them shows blank figures until recalculated
+    (Protected View, previews, viewers)."""
     props = wb.properties
-    return workbook_bytes(wb, props.modified or props.created or _NO_DATE)
+    parts = workbook_parts(wb, props.modified or props.created or _NO_DATE)
+    if results:
+        with zipfile.ZipFile(io.BytesIO(zip_parts(parts))) as archive:
+            where = sheet_parts(archive)
+        for title, part in where.items():
+            if part in parts and results.get(title):
+                parts[part] = store_results(parts[part], results[title])
+    return zip_parts(parts)
+
+
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*)>(<f(?:\s[^>]*)?>.*?</f>|<f[^>]*/>)'
+                           rb'(?:<v\s*/>|<v></v>)?</c>', re.S)
+
+
+def _result_xml(value: Any) -> tuple[bytes, bytes] | None:
+    """A cell result as (type attribute, <v> content), as Excel writes it."""
+    if isinstance(value, bool):
+        return b' t="b"', b"1" if value else b"0"
+    if isinstance(value, int | float):
+        return b"", repr(value).removesuffix(".0").encode() if isinstance(
+            value, float) else str(value).encode()
+    if isinstance(value, datetime):
+        return b"", str(excel_date(value.date())).encode()
+    if isinstance(value, str):
+        return b' t="str"', escape(value).encode("utf-8")
+    return None
+
+
+def store_results(sheet_xml: bytes, results: Mapping[str, Any]) -> bytes:
+    """A sheet part whose formula cells carry the results given (cell -> value)."""
+
+    def cell(match: re.Match[bytes]) -> bytes:
+        ref, attributes, formula = match.group(1), match.group(2), match.group(3)
+        shown = _result_xml(results.get(ref.decode()))
+        if shown is None or b" t=" in attributes:
+            return match.group(0)
+        kind, value = shown
+        return b'<c r="' + ref + b'"' + attributes + kind + b">" + formula + b"<v>" + value + (
+            b"</v></c>")
+
+    return _FORMULA_CELL.sub(cell, sheet_xml)
 
 
 def zip_parts(parts: dict[str, bytes]) -> bytes:

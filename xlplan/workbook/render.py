@@ -1,29 +1,34 @@
-"""The one engine that renders every sheet of ``sheets.yaml``: cells, tables, names, checks.
+"""The one engine that renders every sheet of ``sheets.yaml`` with XlsxWriter: cells, tables
+with their calculated columns, names, validation, highlights and charts.
 
-It records, for every formula it writes, the value the Python calculations give
-(``BuiltWorkbook.expected``): the oracle tests compare a spreadsheet engine's results with it,
-and a formula without an expected value is a bug caught at build time.
+Every formula cell is written with the value the Python calculations give (stored results:
+Protected View, previews and viewers show the figures), and that value is recorded
+(``BuiltWorkbook.expected``) for the oracle tests, which compare it with a spreadsheet
+engine's; a formula with no Python value is a bug caught at build time.
 """
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+import xlsxwriter
 from openpyxl.utils import get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.table import Table, TableStyleInfo
-from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from . import styles
+from .cells import stored
 from .charts import add_chart
 from .content import Content
 from .formulas import FormulaRenderer
 from .layout import FIELD_LABEL_COLUMN, FIELD_VALUE_COLUMN, Layout, PlacedBlock, absolute
 from .templates import CellSpec, Translations
+from .writer import ExactWorksheet, visible_axes
 
 CellKey = tuple[str, str]  # (sheet title, "B7")
 QUOTE_PREFIX_STARTS = ("=", "+", "-", "@")
@@ -36,11 +41,26 @@ def needs_quote_prefix(text: str) -> bool:
 
 @dataclass
 class BuiltWorkbook:
-    workbook: Workbook
     layout: Layout
+    parts: dict[str, bytes] = field(default_factory=dict)  # the package, before zipping
     expected: dict[CellKey, Any] = field(default_factory=dict)
     names: dict[str, CellKey] = field(default_factory=dict)
     inputs: set[CellKey] = field(default_factory=set)
+    values: dict[CellKey, Any] = field(default_factory=dict)  # every value cell, as written
+
+
+@dataclass(frozen=True)
+class Document:
+    """Document properties: title, author, date (from the plan, never the clock)."""
+
+    title: str
+    author: str
+    created: datetime
+    custom: tuple[tuple[str, str], ...]
+
+
+def _coordinate(row: int, col: int) -> str:
+    return f"{get_column_letter(col)}{row}"
 
 
 class Renderer:
@@ -54,60 +74,69 @@ class Renderer:
         self.year = year
         self.formulas = FormulaRenderer(layout, words)
         self.widths: dict[tuple[str, int], float] = defaultdict(float)
+        self._formats: dict[tuple[tuple[str, Any], ...], Format] = {}
+        self.workbook: Any = None
+        self.texts: dict[CellKey, str] = {}  # labels and headers
+
+    # -- formats -------------------------------------------------------------------------
+    def _format(self, **properties: Any) -> Format:
+        key = tuple(sorted(properties.items()))
+        found = self._formats.get(key)
+        if found is None:
+            found = self._formats[key] = self.workbook.add_format(properties)
+        return found
+
+    def _cell_format(self, spec: CellSpec, computed: bool, quote: bool = False) -> Format:
+        base = styles.COMPUTED if computed else styles.INPUT
+        extra = {"quote_prefix": True} if quote else {}
+        return self._format(**base, num_format=styles.number_format(
+            spec, self.words, self.currency), **extra)
 
     # -- cells ---------------------------------------------------------------------------
-    def _style(self, cell: Cell, spec: CellSpec, computed: bool) -> None:
-        cell.number_format = styles.number_format(spec, self.words, self.currency)
-        cell.fill = styles.COMPUTED_FILL if computed else styles.INPUT_FILL
-        cell.font = styles.COMPUTED_FONT if computed else styles.INPUT_FONT
-        cell.protection = styles.LOCKED if computed else styles.UNLOCKED
-        cell.border = styles.BORDER
-
     def _input(self, ws: Worksheet, row: int, col: int, spec: CellSpec, value: Any,
                built: BuiltWorkbook) -> None:
-        cell = ws.cell(row, col)
+        r, c = row - 1, col - 1
         if isinstance(value, str):
-            cell.value = value
-            cell.data_type = "s"  # data is text, never a formula, whatever it starts with
-            if needs_quote_prefix(value):
-                cell.quotePrefix = True
+            # data is text, never a formula, whatever it starts with
+            ws.write_string(r, c, value, self._cell_format(spec, False, needs_quote_prefix(value)))
+        elif isinstance(value, datetime | date):
+            ws.write_datetime(r, c, value, self._cell_format(spec, False))
+        elif isinstance(value, bool):
+            ws.write_boolean(r, c, value, self._cell_format(spec, False))
         elif value is not None:
-            cell.value = value
-        self._style(cell, spec, computed=False)
-        built.inputs.add((ws.title, cell.coordinate))
+            ws.write_number(r, c, value, self._cell_format(spec, False))
+        else:
+            ws.write_blank(r, c, None, self._cell_format(spec, False))
+        built.inputs.add((ws.name, _coordinate(row, col)))
+        built.values[(ws.name, _coordinate(row, col))] = value
 
     def _formula(self, ws: Worksheet, row: int, col: int, spec: CellSpec, formula: str,
                  expected: Any, built: BuiltWorkbook) -> None:
-        cell = ws.cell(row, col, formula)
-        self._style(cell, spec, computed=True)
-        built.expected[(ws.title, cell.coordinate)] = expected
+        ws.write_formula(row - 1, col - 1, formula, self._cell_format(spec, True),
+                         stored(expected))
+        built.expected[(ws.name, _coordinate(row, col))] = expected
+        built.values[(ws.name, _coordinate(row, col))] = expected
 
-    def _text(self, ws: Worksheet, row: int, col: int, text: str, font: Any = None) -> Cell:
-        cell = ws.cell(row, col, text)
-        cell.data_type = "s"
-        if font is not None:
-            cell.font = font
-        return cell
-
-    def _header(self, ws: Worksheet, row: int, col: int, text: str) -> None:
-        cell = self._text(ws, row, col, text, styles.HEADER_FONT)
-        cell.fill = styles.HEADER_FILL
-        cell.border = styles.BORDER
+    def _text(self, ws: Worksheet, row: int, col: int, text: str, fmt: dict[str, Any]) -> None:
+        ws.write_string(row - 1, col - 1, text, self._format(**fmt))
+        self.texts[(ws.name, _coordinate(row, col))] = text
 
     def _highlight(self, ws: Worksheet, spec: CellSpec, col: int, first: int, last: int,
                    last_col: int | None = None) -> None:
         if spec.highlight:
-            top_left = f"{get_column_letter(col)}{first}"
-            area = f"{top_left}:{get_column_letter(last_col or col)}{last}"
-            for rule in styles.highlight_rules(spec.highlight, self.words, top_left):
-                ws.conditional_formatting.add(area, rule)
+            top_left = _coordinate(first, col)
+            for rule, fmt in styles.highlight_rules(spec.highlight, self.words, top_left):
+                ws.conditional_format(first - 1, col - 1, last - 1, (last_col or col) - 1,
+                                      {**rule, "format": self._format(**fmt)})
 
-    def _validate(self, ws: Worksheet, spec: CellSpec, area: str) -> None:
-        source = self.layout.col(spec.source) if spec.source else None
-        dv = styles.validation(spec, self.words, source)
-        if dv is not None:
-            dv.add(area)
-            ws.add_data_validation(dv)
+    def _validate(self, ws: Worksheet, spec: CellSpec, col: int, first: int, last: int) -> None:
+        name = self.layout.list_name(spec.source) if spec.source else None
+        options = styles.validation(spec, self.words, name)
+        if options is not None:
+            ws.data_validation(first - 1, col - 1, last - 1, col - 1, options)
+
+    def _name(self, built: BuiltWorkbook, name: str, ref: str) -> None:
+        self.workbook.define_name(name, f"={ref}")
 
     # -- blocks --------------------------------------------------------------------------
     def _fields(self, ws: Worksheet, block: PlacedBlock, built: BuiltWorkbook) -> None:
@@ -116,7 +145,7 @@ class Renderer:
             row = block.row_of(spec.key)
             key = f"{block.spec.key}.{spec.key}"
             self._text(ws, row, FIELD_LABEL_COLUMN, self.words.label(f"{prefix}.{spec.key}"),
-                       styles.LABEL_FONT)
+                       styles.LABEL)
             value = self.content.fields.get(key)
             if spec.computed:
                 self._formula(ws, row, FIELD_VALUE_COLUMN, spec, self.formulas.field(spec),
@@ -126,26 +155,33 @@ class Renderer:
                               self.content.fallbacks[key], built)
             else:
                 self._input(ws, row, FIELD_VALUE_COLUMN, spec, value, built)
-                area = f"{get_column_letter(FIELD_VALUE_COLUMN)}{row}"
-                self._validate(ws, spec, area)
+                self._validate(ws, spec, FIELD_VALUE_COLUMN, row, row)
             self._highlight(ws, spec, FIELD_VALUE_COLUMN, row, row)
             if spec.name:
-                ref = absolute(ws.title, FIELD_VALUE_COLUMN, row)
-                built.workbook.defined_names[spec.name] = DefinedName(spec.name, attr_text=ref)
-                built.names[spec.name] = (ws.title, f"{get_column_letter(FIELD_VALUE_COLUMN)}{row}")
-        self.widths[(ws.title, FIELD_LABEL_COLUMN)] = max(
-            self.widths[(ws.title, FIELD_LABEL_COLUMN)], 30)
-        self.widths[(ws.title, FIELD_VALUE_COLUMN)] = max(
-            self.widths[(ws.title, FIELD_VALUE_COLUMN)], 16)
+                self._name(built, spec.name, absolute(ws.name, FIELD_VALUE_COLUMN, row))
+                built.names[spec.name] = (ws.name, _coordinate(row, FIELD_VALUE_COLUMN))
+        for col, width in ((FIELD_LABEL_COLUMN, 30), (FIELD_VALUE_COLUMN, 16)):
+            self.widths[(ws.name, col)] = max(self.widths[(ws.name, col)], width)
 
     def _table(self, ws: Worksheet, block: PlacedBlock, built: BuiltWorkbook) -> None:
         spec = block.spec
+        assert spec.name is not None
         rows = self.content.tables.get(spec.key, [])
         first, last = block.first_row, block.last_row
-        for col, column in enumerate(spec.cells, start=1):
+        header = self._format(**styles.HEADER)
+        columns = []
+        for column in spec.cells:
             label = self.words.label(f"{spec.label_prefix}.{column.key}")
-            self._header(ws, block.header_row, col, label)
-            letter = get_column_letter(col)
+            options: dict[str, Any] = {"header": label, "header_format": header}
+            if column.computed:
+                # What Excel fills into a new row: the first row's formula, relative (A1).
+                options["formula"] = self.formulas.table_column(block, column)(first)
+            columns.append(options)
+        ws.add_table(block.header_row - 1, block.left - 1, last - 1, block.right - 1,
+                     {"name": spec.name, "style": "Table Style Light 1", "banded_rows": False,
+                      "columns": columns})
+        for column in spec.cells:
+            col = block.column_of(column.key)
             if column.computed:
                 formula_at = self.formulas.table_column(block, column)
                 for offset, row in enumerate(range(first, last + 1)):
@@ -155,74 +191,99 @@ class Renderer:
                 for offset, row in enumerate(range(first, last + 1)):
                     value = rows[offset].get(column.key) if offset < len(rows) else None
                     self._input(ws, row, col, column, value, built)
-                self._validate(ws, column, f"{letter}{first}:{letter}{last}")
+                self._validate(ws, column, col, first, last)
             self._highlight(ws, column, col, first, last)
-            self.widths[(ws.title, col)] = max(self.widths[(ws.title, col)], column.width or 14)
-        ref = f"A{block.header_row}:{get_column_letter(len(spec.cells))}{last}"
-        table = Table(displayName=spec.name, ref=ref)
-        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
-        ws.add_table(table)
+            self.widths[(ws.name, col)] = max(self.widths[(ws.name, col)], column.width or 14)
 
     def _grid(self, ws: Worksheet, block: PlacedBlock, built: BuiltWorkbook) -> None:
         spec = block.spec
         corner = self.words.label(spec.corner) if spec.corner else ""
-        self._header(ws, block.header_row, 1, corner)
-        for index, column in enumerate(block.grid_columns):
+        self._text(ws, block.header_row, block.left, corner, styles.HEADER)
+        for column in block.grid_columns:
             label = (f"{self.words.month(column.params['month'])} {self.year}"
                      if "month" in column.params
                      else self.words.label(f"{spec.key}.{column.key}"))
-            self._header(ws, block.header_row, index + 2, label)
-            self.widths[(ws.title, index + 2)] = max(self.widths[(ws.title, index + 2)],
-                                                     column.width or 12)
+            col = block.column_of(column.key)
+            self._text(ws, block.header_row, col, label, styles.HEADER)
+            self.widths[(ws.name, col)] = max(self.widths[(ws.name, col)], column.width or 12)
         for row_spec in spec.cells:
             row = block.row_of(row_spec.key)
-            self._text(ws, row, 1, self.words.label(f"{spec.key}.{row_spec.key}"),
-                       styles.LABEL_FONT)
+            self._text(ws, row, block.left, self.words.label(f"{spec.key}.{row_spec.key}"),
+                       styles.LABEL)
             for index, column in enumerate(block.grid_columns):
                 expected = self.content.grids[f"{spec.key}.{row_spec.key}.{column.key}"]
-                self._formula(ws, row, index + 2, row_spec,
+                self._formula(ws, row, block.column_of(column.key), row_spec,
                               self.formulas.grid_cell(block, row_spec, index), expected, built)
-            self._highlight(ws, row_spec, 2, row, row, 1 + len(block.grid_columns))
+            self._highlight(ws, row_spec, block.left + 1, row, row, block.right)
+
+    def _list_names(self, built: BuiltWorkbook) -> None:
+        """A name for each table column a dropdown offers (Excel's validation lists take a
+        name that holds a structured reference, not the reference itself)."""
+        for block in self.layout.blocks.values():
+            for spec in block.spec.cells:
+                if spec.source and block.spec.kind in ("table", "fields"):
+                    self._name(built, self.layout.list_name(spec.source),
+                               self.layout.col(spec.source))
 
     # -- sheets --------------------------------------------------------------------------
-    def render(self, built: BuiltWorkbook) -> None:
-        wb = built.workbook
-        wb.remove(wb.active)
+    def render(self, built: BuiltWorkbook, document: Document) -> None:
+        buffer = io.BytesIO()
+        wb = xlsxwriter.Workbook(buffer, {
+            "in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+            "strings_to_urls": False})
+        self.workbook = wb
+        sheets = {s.title: wb.add_worksheet(s.title, worksheet_class=ExactWorksheet)
+                  for s in self.layout.sheets}
+        charts: list[tuple[Worksheet, PlacedBlock]] = []
         for sheet in self.layout.sheets:
-            wb.create_sheet(sheet.title)
-        for sheet in self.layout.sheets:
-            ws = wb[sheet.title]
+            ws = sheets[sheet.title]
+            has_inputs = False
             for block in sheet.blocks:
                 kind = block.spec.kind
                 if kind == "title":
                     text = f"{self.words.title(block.spec.key)} - {self.client_name} - {self.year}"
-                    self._text(ws, block.top, 1, text, styles.TITLE_FONT)
+                    self._text(ws, block.top, 1, text, styles.TITLE)
                     continue
                 if kind == "chart":
-                    add_chart(ws, block, self.layout, self.words)
+                    charts.append((ws, block))
                     continue
-                self._text(ws, block.top, 1, self.words.title(block.spec.key), styles.BLOCK_FONT)
+                self._text(ws, block.top, block.left, self.words.title(block.spec.key),
+                           styles.BLOCK)
                 {"fields": self._fields, "table": self._table, "grid": self._grid}[kind](
                     ws, block, built)
+                has_inputs = has_inputs or kind == "table" or any(
+                    not c.computed for c in block.spec.cells if kind == "fields")
             for (title, col), width in sorted(self.widths.items()):
-                if title == ws.title:
-                    ws.column_dimensions[get_column_letter(col)].width = width
-            _protect_and_print(ws)
+                if title == ws.name:
+                    ws.set_column(col - 1, col - 1, width)
+            _page_setup(ws, protect=not has_inputs)
+        for ws, block in charts:
+            add_chart(wb, ws, block, self.layout, self.words, {**self.texts, **built.values})
+        self._list_names(built)
+        wb.set_properties({"title": document.title, "author": document.author,
+                           "created": document.created})
+        for name, value in document.custom:
+            wb.set_custom_property(name, value)
+        wb.set_calc_mode("auto")
+        wb.close()
+        with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as package:
+            built.parts = {info.filename: package.read(info) for info in package.infolist()}
+        for name, data in built.parts.items():
+            if name.startswith("xl/charts/chart"):
+                built.parts[name] = visible_axes(data)
 
 
-def _protect_and_print(ws: Worksheet) -> None:
-    """Lock computed cells (no password: a guard against typing over, not a secret)."""
-    protection = ws.protection
-    protection.sheet = True
-    protection.formatColumns = False
-    protection.formatRows = False
-    protection.autoFilter = False
-    protection.sort = False
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.sheet_view.showGridLines = False
+def _page_setup(ws: Worksheet, protect: bool) -> None:
+    """Print one page wide, landscape, no gridlines. A sheet a person types in is not
+    protected (Excel grows no table on a protected sheet; the client copy made by
+    ``finalize`` is); a sheet with nothing to type is, without a password (a guard against
+    typing over, not a secret)."""
+    if protect:
+        ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True,
+                        "sort": True})
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.hide_gridlines(2)
 
 
-__all__ = ["BuiltWorkbook", "Renderer"]
+__all__ = ["BuiltWorkbook", "Document", "Renderer"]

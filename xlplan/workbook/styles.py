@@ -1,42 +1,36 @@
-"""How cells look and what they accept: number formats, fills, validation and highlights."""
+"""How cells look and what they accept: number formats, fills, validation and highlights.
+
+Everything here is data for XlsxWriter (format properties, validation and conditional-format
+options); the renderer turns them into the workbook's styles.
+"""
 
 from __future__ import annotations
 
 import functools
 from datetime import date
 from importlib import resources
+from typing import Any
 
 import yaml
-from openpyxl.formatting.rule import CellIsRule, FormulaRule, Rule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from .formulas import string_literal
 from .templates import CellSpec, Translations
 
-INPUT_FILL = PatternFill("solid", fgColor="FFF7E1")
-COMPUTED_FILL = PatternFill("solid", fgColor="EEF1F5")
-INPUT_FONT = Font(color="1F3864")
-COMPUTED_FONT = Font(color="262626")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="305496")
-TITLE_FONT = Font(bold=True, size=15, color="1F3864")
-BLOCK_FONT = Font(bold=True, size=11, color="305496")
-LABEL_FONT = Font(bold=True, color="404040")
-THIN = Side(style="thin", color="D0D7E2")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-UNLOCKED = Protection(locked=False)
-LOCKED = Protection(locked=True)
-WRAP = Alignment(vertical="top", wrap_text=False)
+_BORDER = {"border": 1, "border_color": "#D0D7E2"}
+INPUT = {"bg_color": "#FFF7E1", "font_color": "#1F3864", "locked": False, **_BORDER}
+COMPUTED = {"bg_color": "#EEF1F5", "font_color": "#262626", "locked": True, **_BORDER}
+HEADER = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#305496", **_BORDER}
+TITLE = {"bold": True, "font_size": 15, "font_color": "#1F3864"}
+BLOCK = {"bold": True, "font_size": 11, "font_color": "#305496"}
+LABEL = {"bold": True, "font_color": "#404040"}
 
-GOOD = PatternFill("solid", fgColor="C6EFCE", bgColor="C6EFCE")
-WARN = PatternFill("solid", fgColor="FFEB9C", bgColor="FFEB9C")
-BAD = PatternFill("solid", fgColor="FFC7CE", bgColor="FFC7CE")
-BAD_FONT = Font(color="9C0006")
-MUTED_FONT = Font(color="808080")
+GOOD = {"bg_color": "#C6EFCE"}
+WARN = {"bg_color": "#FFEB9C"}
+BAD = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
+MUTED = {"font_color": "#808080"}
 
-_EXCEL_FIRST_DAY = 1  # 1900-01-01
-_EXCEL_LAST_DAY = 2958465  # 9999-12-31
+_EXCEL_FIRST_DAY = date(1900, 1, 1)
+_EXCEL_LAST_DAY = date(9999, 12, 31)
 
 
 @functools.cache
@@ -55,76 +49,80 @@ def number_format(spec: CellSpec, words: Translations, currency: str) -> str:
     }.get(spec.type, "General")
 
 
-def validation(spec: CellSpec, words: Translations,
-               ref_source: str | None) -> DataValidation | None:
-    """The data validation of an input column or field, or None for free text."""
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def validation(spec: CellSpec, words: Translations, list_name: str | None) -> dict[str, Any] | None:
+    """The data validation of an input column or field (XlsxWriter options), or None."""
     kind = spec.type
-    dv: DataValidation
+    options: dict[str, Any]
     if kind in ("choice", "yesno"):
         group = spec.choices or "yesno"
-        dv = DataValidation("list", formula1=string_literal(",".join(words.choice_labels(group))))
+        options = {"validate": "list",
+                   "source": string_literal(",".join(words.choice_labels(group)))}
         message = words.validation("choice")
     elif kind == "score":
-        dv = DataValidation("list", formula1='"3,2,1,0"')
+        options = {"validate": "list", "source": '"3,2,1,0"'}
         message = words.validation("choice")
     elif kind == "ref":
-        dv = DataValidation("list", formula1=ref_source, allow_blank=True)
+        options = {"validate": "list", "source": f"={list_name}"}
         message = words.validation("ref")
     elif kind in ("integer", "month"):
         low, high = (1, 12) if kind == "month" else (spec.min, spec.max)
         low = int(low) if low is not None else -(10**9)
         high = int(high) if high is not None else 10**9
-        dv = DataValidation("whole", operator="between", formula1=str(low), formula2=str(high))
+        options = {"validate": "integer", "criteria": "between", "minimum": low,
+                   "maximum": high}
         message = words.validation("whole", min=low, max=high)
     elif kind in ("number", "money", "percent"):
         low_f = spec.min if spec.min is not None else -1e15
         high_f = spec.max if spec.max is not None else 1e15
-        dv = DataValidation("decimal", operator="between", formula1=f"{low_f:g}",
-                            formula2=f"{high_f:g}")
+        options = {"validate": "decimal", "criteria": "between", "minimum": _number(low_f),
+                   "maximum": _number(high_f)}
         message = (words.validation("decimal", min=f"{low_f:g}", max=f"{high_f:g}")
                    if spec.min is not None or spec.max is not None else words.validation("number"))
     elif kind == "date":
-        dv = DataValidation("date", operator="between", formula1=str(_EXCEL_FIRST_DAY),
-                            formula2=str(_EXCEL_LAST_DAY))
+        options = {"validate": "date", "criteria": "between", "minimum": _EXCEL_FIRST_DAY,
+                   "maximum": _EXCEL_LAST_DAY}
         message = words.validation("date")
     else:
         return None
-    dv.allow_blank = True
-    dv.showErrorMessage = True
-    dv.errorStyle = "stop"
-    dv.errorTitle = words.validation("title")
-    dv.error = message
-    return dv
+    options.update({"ignore_blank": True, "error_type": "stop",
+                    "error_title": words.validation("title"), "error_message": message})
+    return options
 
 
-def highlight_rules(kind: str, words: Translations, top_left: str) -> list[Rule]:
-    """Conditional formatting for a highlighted column or field."""
+def highlight_rules(kind: str, words: Translations, top_left: str
+                    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Conditional formatting of a highlighted column or field: (rule, format) pairs."""
 
-    def equals(group: str, key: str, fill: PatternFill | None = None,
-               font: Font | None = None) -> Rule:
-        return CellIsRule(operator="equal", formula=[string_literal(words.choice(group, key))],
-                          fill=fill, font=font)
+    def equals(group: str, key: str) -> dict[str, Any]:
+        return {"type": "cell", "criteria": "equal to",
+                "value": string_literal(words.choice(group, key))}
+
+    def formula(text: str) -> dict[str, Any]:
+        return {"type": "formula", "criteria": f"={text}"}
 
     if kind == "kpi_status":
-        return [equals("kpi_status", "green", GOOD), equals("kpi_status", "amber", WARN),
-                equals("kpi_status", "red", BAD, BAD_FONT)]
+        return [(equals("kpi_status", "green"), GOOD), (equals("kpi_status", "amber"), WARN),
+                (equals("kpi_status", "red"), BAD)]
     if kind == "action_status":
-        return [equals("status", "done", GOOD), equals("status", "in_progress", WARN),
-                equals("status", "blocked", BAD, BAD_FONT)]
+        return [(equals("status", "done"), GOOD), (equals("status", "in_progress"), WARN),
+                (equals("status", "blocked"), BAD)]
     if kind == "decision":
-        return [equals("decision", "top", GOOD), equals("decision", "discarded", font=MUTED_FONT)]
+        return [(equals("decision", "top"), GOOD), (equals("decision", "discarded"), MUTED)]
     if kind == "late":
-        return [equals("yesno", "yes", BAD, BAD_FONT)]
+        return [(equals("yesno", "yes"), BAD)]
     if kind == "negative":
-        return [FormulaRule(formula=[f"AND(ISNUMBER({top_left}),{top_left}<0)"], font=BAD_FONT,
-                            fill=BAD)]
+        return [(formula(f"AND(ISNUMBER({top_left}),{top_left}<0)"), BAD)]
     if kind == "positive_is_bad":
-        return [FormulaRule(formula=[f"AND(ISNUMBER({top_left}),{top_left}>0)"], fill=WARN)]
+        return [(formula(f"AND(ISNUMBER({top_left}),{top_left}>0)"), WARN)]
     if kind == "false_is_bad":
-        return [CellIsRule(operator="equal", formula=["FALSE"], fill=BAD, font=BAD_FONT),
-                CellIsRule(operator="equal", formula=["TRUE"], fill=GOOD)]
+        return [({"type": "cell", "criteria": "equal to", "value": "FALSE"}, BAD),
+                ({"type": "cell", "criteria": "equal to", "value": "TRUE"}, GOOD)]
     if kind == "flag":
-        return [FormulaRule(formula=[f"LEN({top_left})>0"], fill=WARN)]
+        return [(formula(f"LEN({top_left})>0"), WARN)]
     raise ValueError(f"unknown highlight {kind!r}")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any
 
@@ -33,10 +33,17 @@ class CellSpec:
     highlight: str | None = None
     name: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    bind: str | None = None  # an input field's plan path, or an input column's item key
+    display: str | None = None  # a named formatter of a computed value (workbook/content.py)
 
     @property
     def computed(self) -> bool:
         return self.formula is not None
+
+    @property
+    def item_key(self) -> str:
+        """The key of a table row's item this input column holds ("." for the item itself)."""
+        return self.bind or self.key
 
 
 @dataclass(frozen=True)
@@ -61,10 +68,29 @@ class BlockSpec:
     categories: dict[str, str] = field(default_factory=dict)
     values: dict[str, str] = field(default_factory=dict)
     number_format: str | None = None
+    bind: str | None = None  # a table's plan list, e.g. "funding.uses"
 
     @property
     def label_prefix(self) -> str:
         return self.labels or self.key
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """The plan path of a table's list: ``("funding", "uses")``."""
+        assert self.bind is not None, f"{self.key} binds to nothing"
+        return tuple(self.bind.split("."))
+
+    @property
+    def inputs(self) -> tuple[CellSpec, ...]:
+        return tuple(c for c in self.cells if not c.computed)
+
+    @property
+    def scalar(self) -> bool:
+        """A table of plain texts (its one input column is the item itself)."""
+        return any(c.bind == "." for c in self.cells)
+
+    def cell(self, key: str) -> CellSpec:
+        return next(c for c in self.cells if c.key == key)
 
 
 @dataclass(frozen=True)
@@ -97,13 +123,71 @@ def _block(raw: dict[str, Any], sheet: str) -> BlockSpec:
                      **raw)
 
 
-@functools.cache
-def sheet_specs() -> tuple[SheetSpec, ...]:
-    """The workbook's sheets, in order, as ``workbook_templates/sheets.yaml`` describes them."""
-    text = resources.files("workbook_templates").joinpath("sheets.yaml").read_text("utf-8")
+def _check_tables_last(sheet: SheetSpec) -> SheetSpec:
+    """Nothing may lie below a table, so that it can grow: tables come last on a sheet."""
+    kinds = [b.kind for b in sheet.blocks if b.kind != "chart"]
+    if "table" in kinds and any(k != "table" for k in kinds[kinds.index("table"):]):
+        raise ValueError(f"{sheet.key}: a block follows a table (tables come last)")
+    return sheet
+
+
+def _load(path: str) -> tuple[int, tuple[SheetSpec, ...]]:
+    text = resources.files("workbook_templates").joinpath(path).read_text("utf-8")
     data = yaml.safe_load(text)
-    return tuple(SheetSpec(s["key"], tuple(_block(b, s["key"]) for b in s["blocks"]))
-                 for s in data["sheets"])
+    sheets = tuple(SheetSpec(s["key"], tuple(_block(b, s["key"]) for b in s["blocks"]))
+                   for s in data["sheets"])
+    return int(data["version"]), sheets
+
+
+@functools.cache
+def template_version() -> int:
+    """The version of the current template (``sheets.yaml``); each release that changes it
+    keeps the earlier one as ``history/sheets-<version>.yaml``."""
+    return _load("sheets.yaml")[0]
+
+
+def _with_current_binding(sheets: tuple[SheetSpec, ...]) -> tuple[SheetSpec, ...]:
+    """An earlier template's blocks, bound to the plan as today's blocks of the same keys."""
+    current = {b.key: b for s in sheet_specs() for b in s.blocks}
+    out = []
+    for sheet in sheets:
+        blocks = []
+        for block in sheet.blocks:
+            now = current.get(block.key)
+            if now is None:
+                blocks.append(block)
+                continue
+            cells = tuple(
+                replace(c, bind=now.cell(c.key).bind, display=now.cell(c.key).display,
+                        choices=c.choices or now.cell(c.key).choices)
+                if any(n.key == c.key for n in now.cells) else c for c in block.cells)
+            blocks.append(replace(block, bind=now.bind, cells=cells))
+        out.append(SheetSpec(sheet.key, tuple(blocks)))
+    return tuple(out)
+
+
+@functools.cache
+def sheet_specs(version: int | None = None) -> tuple[SheetSpec, ...]:
+    """The workbook's sheets, in order, as ``workbook_templates/sheets.yaml`` describes them,
+    or as template ``version`` did (an earlier one, bound to the plan as today's)."""
+    if version is None or version == template_version():
+        return tuple(_check_tables_last(s) for s in _load("sheets.yaml")[1])
+    if version > template_version() or version < 1:
+        raise ValueError(f"no template version {version} (this xlplan knows 1 to "
+                         f"{template_version()})")
+    found, sheets = _load(f"history/sheets-{version}.yaml")
+    assert found == version, f"history/sheets-{version}.yaml says version {found}"
+    return _with_current_binding(sheets)
+
+
+def block_spec(key: str, version: int | None = None) -> BlockSpec:
+    return next(b for s in sheet_specs(version) for b in s.blocks if b.key == key)
+
+
+def input_keys(table: str) -> tuple[str, ...]:
+    """The item keys of a table's input columns, in the table's order: the layout of a range
+    "laid out like the table" that a worksheet function takes."""
+    return tuple(c.item_key for c in block_spec(table).inputs)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,46 @@
+"""XlsxWriter, made exact and Excel-like where its defaults are not.
+
+- numbers are written as their shortest exact text (XlsxWriter writes 16 significant digits,
+  which loses the last digit of some doubles: a plan's value would not be the workbook's);
+- a formula whose stored result is the empty string is typed ``t="str"``, as Excel writes it
+  (untyped, an empty ``<v>`` is a number to some readers);
+- chart axes say ``<c:delete val="0"/>``, as every Excel-made chart does (an axis without it
+  may be drawn hidden).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from xlsxwriter.worksheet import Worksheet
+
+
+def exact_number(number: float) -> str:
+    """Shortest text that reads back as the same double (``5`` rather than ``5.0``)."""
+    if isinstance(number, int):
+        return str(number)
+    text = repr(float(number))
+    return text[:-2] if text.endswith(".0") else text
+
+
+class ExactWorksheet(Worksheet):  # type: ignore[misc]
+    def _xml_number_element(self, number: float, attributes: Any = ()) -> None:
+        attr = "".join(f' {k}="{self._escape_attributes(v)}"' for k, v in attributes)
+        self.fh.write(f"<c{attr}><v>{exact_number(number)}</v></c>")
+
+    def _xml_formula_element(self, formula: str, result: Any, attributes: Any = ()) -> None:
+        attributes = list(attributes)
+        if result == "" and not any(k == "t" for k, _ in attributes):
+            attributes.append(("t", "str"))
+        elif isinstance(result, float):
+            result = exact_number(result)
+        super()._xml_formula_element(formula, result, attributes)
+
+
+_AXIS = re.compile(rb"(<c:(?:catAx|valAx|dateAx|serAx)>.*?</c:scaling>)(?!<c:delete)", re.S)
+
+
+def visible_axes(chart_xml: bytes) -> bytes:
+    """Every chart axis with ``<c:delete val="0"/>`` right after its scaling (schema order)."""
+    return _AXIS.sub(rb'\1<c:delete val="0"/>', chart_xml)
