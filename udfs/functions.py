@@ -13,14 +13,15 @@ import xlwings as xw
 
 from xlplan.calc import customers, funding, kpis, objectives, priorities
 from xlplan.model import Direction, FundingLine, Objective, Segment
-from xlplan.workbook.templates import translations
+from xlplan.workbook.templates import input_keys, translations
 
 from ._ranges import code, language, number, readable_errors, records, validated
 
-SEGMENT_COLUMNS = ("name", "customers", "margin", "retention", "discount_rate", "horizon",
-                   "acquisition_cost")
-FUNDING_COLUMNS = ("label", "month", "amount", "monthly")
-OBJECTIVE_COLUMNS = ("title", "category", "measure", "target", "deadline", "why", "owner")
+# A range "laid out like a table" holds the table's input columns in the table's order, as
+# sheets.yaml declares them (the one binding): a column added there is a column read here.
+SEGMENT_COLUMNS = input_keys("segments")
+FUNDING_COLUMNS = input_keys("uses")
+OBJECTIVE_COLUMNS = input_keys("objectives")
 
 __all__ = ["PLAN_CUSTOMER_CAPITAL", "PLAN_DECISION", "PLAN_FUNDING_BALANCE",
            "PLAN_FUNDING_CHECK", "PLAN_KPI_GAP", "PLAN_KPI_STATUS", "PLAN_LTV", "PLAN_SMART"]
