@@ -52,7 +52,70 @@ def workbook_parts(wb: Workbook, stamp: datetime) -> dict[str, bytes]:
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as archive, exact_numbers():
         ExcelWriter(wb, archive).write_data()
     with zipfile.ZipFile(raw) as source:
-        return {info.filename: source.read(info.filename) for info in source.infolist()}
+        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    return as_excel_writes(parts)
+
+
+# What openpyxl writes differently from Excel: fonts' children in another order (Excel and
+# the Open XML SDK want b, i, ..., sz, color, name, family, charset, scheme), and every text
+# as an inline string (Excel keeps text in the shared-strings table).
+_FONT_ORDER = (b"b", b"i", b"strike", b"condense", b"extend", b"outline", b"shadow", b"u",
+               b"vertAlign", b"sz", b"color", b"name", b"family", b"charset", b"scheme")
+_FONT = re.compile(rb"<font>(.*?)</font>", re.S)
+_FONT_CHILD = re.compile(rb"<(\w+)\b[^>]*?(?:/>|>.*?</\1>)", re.S)
+_INLINE = re.compile(rb'<c ([^>]*?)t="inlineStr"([^>]*)><is><t(?: xml:space="preserve")?>(.*?)'
+                     rb"</t></is></c>", re.S)
+_SST_TYPE = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml")
+_SST_REL = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+            "sharedStrings")
+_MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _font(match: re.Match[bytes]) -> bytes:
+    children = [m.group(0) for m in _FONT_CHILD.finditer(match.group(1))]
+    rank = {name: i for i, name in enumerate(_FONT_ORDER)}
+    children.sort(key=lambda child: rank.get(child[1:].split(b" ")[0].split(b"/")[0]
+                                                .split(b">")[0], len(rank)))
+    return b"<font>" + b"".join(children) + b"</font>"
+
+
+def as_excel_writes(parts: dict[str, bytes]) -> dict[str, bytes]:
+    """openpyxl's package made like Excel's: fonts in schema order, shared strings."""
+    if "xl/styles.xml" in parts:
+        parts["xl/styles.xml"] = _FONT.sub(_font, parts["xl/styles.xml"])
+    if "xl/sharedStrings.xml" in parts:
+        return parts
+    table: dict[bytes, int] = {}
+    count = 0
+
+    def shared(match: re.Match[bytes]) -> bytes:
+        nonlocal count
+        count += 1
+        index = table.setdefault(match.group(3), len(table))
+        return b"<c " + match.group(1) + b't="s"' + match.group(2) + b"><v>" + (
+            str(index).encode() + b"</v></c>")
+
+    for name in [n for n in parts if n.startswith("xl/worksheets/sheet")]:
+        parts[name] = _INLINE.sub(shared, parts[name])
+    if not table:
+        return parts
+    items = b"".join(b"<si><t" + (b' xml:space="preserve"' if t[:1].isspace() or t[-1:].isspace()
+                                  else b"") + b">" + t + b"</t></si>" for t in table)
+    parts["xl/sharedStrings.xml"] = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="' + _MAIN
+        + b'" count="' + str(count).encode() + b'" uniqueCount="' + str(len(table)).encode()
+        + b'">' + items + b"</sst>")
+    types = parts["[Content_Types].xml"]
+    parts["[Content_Types].xml"] = types.replace(b"</Types>", (
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="' + _SST_TYPE
+        + '"/></Types>').encode())
+    rels = parts["xl/_rels/workbook.xml.rels"]
+    taken = {int(i) for i in re.findall(rb'Id="rId(\d+)"', rels)}
+    rid = f"rId{max(taken, default=0) + 1}"
+    parts["xl/_rels/workbook.xml.rels"] = rels.replace(b"</Relationships>", (
+        f'<Relationship Id="{rid}" Type="{_SST_REL}" Target="sharedStrings.xml"/>'
+        "</Relationships>").encode())
+    return parts
 
 
 def workbook_bytes(wb: Workbook, stamp: datetime) -> bytes:
