@@ -341,3 +341,41 @@ def test_plan_value_follows_the_binding():
             if block.kind == "table":
                 assert isinstance(plan_value(plan, block.path), list), block.key
                 assert len(plan_value(plan, block.path)) >= 3, block.key
+
+
+def test_template_1_workbooks_consolidate_and_seed_next_year(tmp_path):
+    """`consolidate` and `new --from` read template-1 workbooks like today's."""
+    from xlplan.batch.portfolio import consolidate
+
+    folder = ROOT / "tests" / "fixtures" / "template-1"
+    clients, unreadable = consolidate(folder, tmp_path / "portfolio.xlsx", workers=1,
+                                      progress=False)
+    assert (clients, unreadable) == (3, 0)
+    result = CliRunner().invoke(main, ["new", "--from", str(folder / "boutique.xlsx"), "-o",
+                                       str(tmp_path / "next.xlsx")])
+    assert result.exit_code == 0, result.output
+    nxt = read_workbook(tmp_path / "next.xlsx")
+    assert nxt.plan is not None and nxt.plan.plan.year == 2028
+
+
+def test_released_templates_are_kept():
+    """Each earlier template version is kept in history/, and the current sheets.yaml is the
+    one recorded for its version: changing it without a new version (and archiving the old
+    one) would make every workbook of that version read with false problems."""
+    import hashlib
+    from importlib import resources
+
+    from xlplan.workbook.templates import template_version
+
+    files = resources.files("workbook_templates")
+    recorded = dict(line.split() for line in files.joinpath(
+        "history", "SHA256SUMS").read_text("utf-8").splitlines() if line.strip())
+    for version in range(1, template_version()):
+        kept = files.joinpath("history", f"sheets-{version}.yaml").read_bytes()
+        assert hashlib.sha256(kept).hexdigest() == recorded[f"sheets-{version}.yaml"], (
+            f"history/sheets-{version}.yaml was changed: a released template never changes")
+        assert sheet_specs(version)
+    current = hashlib.sha256(files.joinpath("sheets.yaml").read_bytes()).hexdigest()
+    assert recorded.get(f"sheets-{template_version()}.yaml") == current, (
+        "sheets.yaml changed: give it a new version, keep the released one in history/, and "
+        "record the new one's sha256 in history/SHA256SUMS")
