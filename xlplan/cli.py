@@ -95,7 +95,7 @@ def new(plan_file: Path | None, output: Path, last_year: Path | None, client_nam
             raise click.UsageError("give a PLAN_FILE, or --client NAME for an empty plan")
         if output.suffix.lower() != ".xlsx":
             raise click.UsageError(f"{output}: the output must be an .xlsx file")
-        check_target(output, force, overwrite_edited)
+        check_target(output, force, overwrite_edited, inputs=(plan_file, last_year))
         atomic_write(output, render_bytes(plan))
     click.echo(f"wrote {output}")
 
@@ -161,7 +161,7 @@ def export(workbook: Path, output: Path, force: bool) -> None:
 
     fmt = "json" if output.suffix.lower() == ".json" else "yaml"
     with reported_errors():
-        check_target(output, force)
+        check_target(output, force, inputs=(workbook,))
         plan = _clean_plan(workbook)
         atomic_write(output, dump_plan(plan, fmt).encode("utf-8"))
     click.echo(f"wrote {output}")
@@ -186,10 +186,10 @@ def finalize(workbook: Path, output: Path, pdf: bool, force: bool,
             raise click.UsageError(f"{output}: the client copy must be an .xlsx file")
         if output.resolve() == workbook.resolve():
             raise click.UsageError("the client copy must not replace the consultant's workbook")
-        check_target(output, force, overwrite_edited)
+        check_target(output, force, overwrite_edited, inputs=(workbook,))
         pdf_path = output.with_suffix(".pdf")
         if pdf:
-            check_target(pdf_path, force, overwrite_edited)
+            check_target(pdf_path, force, overwrite_edited, inputs=(workbook,))
         done = finalize_workbook(workbook)
         pdf_bytes = render_pdf(done.data, done.words) if pdf else None
         atomic_write(output, done.data)
@@ -214,7 +214,7 @@ def actions(workbook: Path, fmt: str, output: Path, force: bool) -> None:
     from .action_export import actions_csv, actions_ics
 
     with reported_errors():
-        check_target(output, force)
+        check_target(output, force, inputs=(workbook,))
         plan = _clean_plan(workbook)
         data = actions_csv(plan).encode("utf-8-sig") if fmt == "csv" else actions_ics(plan)
         atomic_write(output, data)

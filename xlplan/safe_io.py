@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,9 +25,27 @@ def lock_file(path: Path) -> Path:
     return path.with_name("~$" + path.name)
 
 
-def check_target(path: Path, force: bool, overwrite_edited: bool = False) -> None:
-    """Refuse a target that Excel has open, that a person edited since xlplan generated it
-    (unless ``overwrite_edited``), or that exists (unless ``force``)."""
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
+def check_target(path: Path, force: bool, overwrite_edited: bool = False,
+                 inputs: Iterable[Path | None] = ()) -> None:
+    """Refuse a target that is one of the command's ``inputs`` (whatever the path says:
+    links and ``..`` resolved), a link or a special file (a device, a pipe), that Excel has
+    open, that a person edited since xlplan generated it (unless ``overwrite_edited``), or
+    that exists (unless ``force``)."""
+    path = Path(path)
+    for source in inputs:
+        if source is not None and _same_file(path, Path(source)):
+            raise OutputError(f"{path}: is this command's input {source}; write to another file")
+    if path.is_symlink():
+        raise OutputError(f"{path}: is a link; give the file itself")
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise OutputError(f"{path}: is not a regular file (a device or a pipe); give a file")
     if lock_file(path).exists():
         raise OutputError(f"{path}: open in Excel ({lock_file(path).name} exists); close it first")
     if path.is_dir():
