@@ -68,6 +68,8 @@ def add_chart(wb: Workbook, ws: Worksheet, block: PlacedBlock, layout: Layout,
         "values_data": _shown(layout, spec.values, values)}
     if spec.chart == "pie":
         series["data_labels"] = {"value": True}
+    if spec.chart == "bar":
+        series["gap"] = 40  # the spare rows are empty slots: wider bars for the rest
     chart.add_series(series)
     chart.set_title({"name": words.title(spec.key)})
     if spec.chart != "pie":

@@ -28,7 +28,7 @@ from .content import Content
 from .formulas import FormulaRenderer
 from .layout import FIELD_LABEL_COLUMN, FIELD_VALUE_COLUMN, Layout, PlacedBlock, absolute
 from .templates import CellSpec, Translations
-from .writer import ExactWorksheet, visible_axes
+from .writer import ExactWorksheet, excel_chart
 
 CellKey = tuple[str, str]  # (sheet title, "B7")
 QUOTE_PREFIX_STARTS = ("=", "+", "-", "@")
@@ -270,7 +270,7 @@ class Renderer:
             built.parts = {info.filename: package.read(info) for info in package.infolist()}
         for name, data in built.parts.items():
             if name.startswith("xl/charts/chart"):
-                built.parts[name] = visible_axes(data)
+                built.parts[name] = excel_chart(data)
 
 
 def _page_setup(ws: Worksheet, protect: bool) -> None:

@@ -5,7 +5,9 @@
 - a formula whose stored result is the empty string is typed ``t="str"``, as Excel writes it
   (untyped, an empty ``<v>`` is a number to some readers);
 - chart axes say ``<c:delete val="0"/>``, as every Excel-made chart does (an axis without it
-  may be drawn hidden).
+  may be drawn hidden); data labels state every flag, and line series say they are not
+  smoothed, as Excel writes them (a reader left to its defaults shows series names and
+  percentages, or curves between month-end balances).
 """
 
 from __future__ import annotations
@@ -44,3 +46,28 @@ _AXIS = re.compile(rb"(<c:(?:catAx|valAx|dateAx|serAx)>.*?</c:scaling>)(?!<c:del
 def visible_axes(chart_xml: bytes) -> bytes:
     """Every chart axis with ``<c:delete val="0"/>`` right after its scaling (schema order)."""
     return _AXIS.sub(rb'\1<c:delete val="0"/>', chart_xml)
+
+
+_LABEL_FLAGS = ("showLegendKey", "showVal", "showCatName", "showSerName", "showPercent",
+                "showBubbleSize")
+_LABELS = re.compile(rb"<c:dLbls>((?:<c:show\w+ val=\"[01]\"/>)*)</c:dLbls>")
+_LINE_SERIES = re.compile(rb"(<c:lineChart>.*?</c:lineChart>)", re.S)
+
+
+def _labels(match: re.Match[bytes]) -> bytes:
+    given = dict(re.findall(rb'<c:(show\w+) val="([01])"/>', match.group(1)))
+    flags = b"".join(b'<c:' + f.encode() + b' val="' + given.get(f.encode(), b"0") + b'"/>'
+                     for f in _LABEL_FLAGS)
+    return b"<c:dLbls>" + flags + b"</c:dLbls>"
+
+
+def _unsmoothed(match: re.Match[bytes]) -> bytes:
+    return re.sub(rb"(?<!<c:smooth val=\"[01]\"/>)</c:ser>", b'<c:smooth val="0"/></c:ser>',
+                  match.group(1))
+
+
+def excel_chart(chart_xml: bytes) -> bytes:
+    """A chart part as Excel writes it: visible axes, every data-label flag, straight lines."""
+    chart_xml = visible_axes(chart_xml)
+    chart_xml = _LABELS.sub(_labels, chart_xml)
+    return _LINE_SERIES.sub(_unsmoothed, chart_xml)
