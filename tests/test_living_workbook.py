@@ -290,6 +290,10 @@ def test_chart_axes_are_visible_and_series_cached(living):
         assert "<c:cat><c:strRef>" in xml and "<c:strCache>" in xml, name
         assert "<c:val><c:numRef>" in xml and "<c:numCache>" in xml, name
         assert "<c:pt idx=" in xml.split("<c:val>")[1], f"{name}: no cached value"
+        if "<c:lineChart>" in xml:
+            assert '<c:smooth val="0"/>' in xml, f"{name}: month-end balances drawn as a curve"
+        if "<c:dLbls>" in xml:
+            assert '<c:showSerName val="0"/>' in xml and '<c:showCatName val="0"/>' in xml
 
 
 def test_working_copy_unprotected_client_copy_protected(living, tmp_path):
