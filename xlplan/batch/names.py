@@ -11,6 +11,10 @@ def safe_stem(name: str) -> str:
     """A file name stem: no path, no reserved name (CON, LPT1...), no forbidden character,
     no trailing dot or space, at most MAX_STEM characters."""
     stem = sanitize_filename(name, platform="windows", max_len=MAX_STEM).strip(" .")
+    if stem.startswith("~"):  # ~$name.xlsx is the lock file Excel keeps for name.xlsx
+        stem = "_" + stem[1:]
+    if stem.split(".")[0].upper() in ("CONIN$", "CONOUT$"):  # reserved, as CON and NUL are
+        stem = "_" + stem
     return stem or "client"
 
 
