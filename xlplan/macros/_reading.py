@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..model import Plan
-from ..reader.check import layout_of
 from ..reader.workbook import ReadBack, read_workbook, table_columns
 from ..workbook.layout import Layout
 from ..workbook.templates import BlockSpec, block_spec
@@ -58,7 +57,7 @@ class Snapshot:
 def snapshot_of(book: Book) -> Iterator[Snapshot]:
     with book.snapshot() as path:
         read = read_workbook(path)
-        yield Snapshot(read, layout_of(read))
+        yield Snapshot(read, read.layout)
 
 
 def grid_cell(snap: Snapshot, grid: str, row: str, column: str) -> Cell:

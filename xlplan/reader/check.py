@@ -18,8 +18,7 @@ from ..calc import arith
 from ..calc.funding import MONTHS
 from ..results import compute
 from ..workbook.formulas import FormulaRenderer
-from ..workbook.layout import FIELD_LABEL_COLUMN, FIELD_VALUE_COLUMN, Layout, TableBounds
-from ..workbook.templates import sheet_specs
+from ..workbook.layout import FIELD_VALUE_COLUMN, Layout
 from .sources import OpenpyxlSheet
 from .workbook import CellProblem, ReadBack, read_workbook, table_columns
 
@@ -59,32 +58,6 @@ def _method_checks(book: ReadBack, layout: Layout) -> None:
         if arith.lt(balance, 0.0):
             book.problem(grid.sheet_title, row, grid.column_of(f"m{month}"), "method",
                          "funding_negative", balance=f"{balance:,.2f}", month=month)
-
-
-def layout_of(book: ReadBack) -> Layout:
-    """The layout of the workbook as it is now, in the template version that made it:
-    tables where the file has them (grown or not), fields and grids under their titles."""
-    specs = sheet_specs(book.version)
-    tables: dict[str, TableBounds] = {}
-    for sheet in specs:
-        ws = book.source.sheets.get(book.words.sheet(sheet.key))
-        for block in sheet.blocks:
-            if block.kind == "table" and block.name and ws is not None:
-                bounds = ws.table(block.name)
-                if bounds:
-                    tables[block.key] = bounds
-
-    def title_row(sheet_title: str, text: str) -> int | None:
-        ws = book.source.sheets.get(sheet_title)
-        if ws is None:
-            return None
-        for row in range(1, min(ws.max_row, 400) + 1):
-            value = ws.value(row, FIELD_LABEL_COLUMN)
-            if isinstance(value, str) and value.strip() == text:
-                return row
-        return None
-
-    return Layout(specs, book.words, {}, book.version, tables, title_row)
 
 
 def _formula_checks(book: ReadBack, layout: Layout, wb: Workbook) -> None:
@@ -130,7 +103,7 @@ def _expect(book: ReadBack, ws: Worksheet, row: int, col: int, formula: str) -> 
 def check_workbook(path: Path) -> ReadBack:
     """Read and check a workbook; the problems are sorted by sheet, then row and column."""
     book = read_workbook(path)
-    layout = layout_of(book)
+    layout = book.layout
     _method_checks(book, layout)
     assert book.source.workbook is not None  # read with openpyxl, formulas included
     _formula_checks(book, layout, book.source.workbook)

@@ -23,9 +23,9 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..workbook.layout import TableBounds
 from .guard import UnreadableWorkbook
 
-TableBounds = tuple[int, int, int, int]  # first column, header row, last column, last row
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*?>\s*<f[\s>/]')
 
 

@@ -18,21 +18,24 @@ from openpyxl.utils import get_column_letter
 from ..errors import PlanError
 from ..loading import Location, validate_plan
 from ..model import Language, Plan
-from ..workbook.layout import FIELD_LABEL_COLUMN, FIELD_VALUE_COLUMN
+from ..workbook.layout import (
+    FIELD_LABEL_COLUMN,
+    FIELD_VALUE_COLUMN,
+    Layout,
+    SheetLayout,
+    TableBounds,
+)
 from ..workbook.templates import (
     BlockSpec,
     CellSpec,
-    SheetSpec,
     Translations,
     sheet_specs,
     template_version,
     translations,
 )
 from .guard import PackageReport, UnreadableWorkbook, inspect_package
-from .sources import BookSource, SheetSource, TableBounds, open_calamine, open_openpyxl
+from .sources import BookSource, SheetSource, open_calamine, open_openpyxl
 
-# A block found in a sheet: (sheet, top row, first column, bottom row, last column, table name)
-Placed = tuple[str, int, int, int, int, str | None]
 _INVALID = object()  # a value that could not be read; its cell already has a problem
 _FIELD_SCAN_ROWS = 400
 
@@ -67,8 +70,8 @@ class ReadBack:
     source: BookSource
     report: PackageReport
     version: int  # the template version the workbook was made with
+    layout: Layout  # where its blocks are now (tables as grown, fields under their titles)
     data: dict[str, Any] = field(default_factory=dict)
-    placed: list[Placed] = field(default_factory=list)  # blocks found, for stray values
     cells: dict[Location, tuple[str, int, int]] = field(default_factory=dict)
     problems: list[CellProblem] = field(default_factory=list)
     plan: Plan | None = None  # the plan, when the workbook has no problem at all
@@ -150,12 +153,14 @@ def convert(spec: CellSpec, value: Any, words: Translations) -> tuple[Any, Issue
     raise ValueError(f"no reader for type {kind!r}")
 
 
-def _find_label_row(ws: SheetSource, label: str) -> int | None:
+def label_rows(ws: SheetSource) -> dict[str, int]:
+    """The first row of each text in a sheet's first column (field labels, block titles)."""
+    rows: dict[str, int] = {}
     for row in range(1, min(ws.max_row, _FIELD_SCAN_ROWS) + 1):
         value = ws.value(row, FIELD_LABEL_COLUMN)
-        if isinstance(value, str) and value.strip() == label:
-            return row
-    return None
+        if isinstance(value, str):
+            rows.setdefault(value.strip(), row)
+    return rows
 
 
 def field_path(spec: CellSpec) -> Location:
@@ -164,16 +169,16 @@ def field_path(spec: CellSpec) -> Location:
     return tuple(spec.bind.split("."))
 
 
-def _read_fields(book: ReadBack, ws: SheetSource, block: BlockSpec) -> None:
+def _read_fields(book: ReadBack, ws: SheetSource, block: BlockSpec,
+                 labels: dict[str, int]) -> None:
     for spec in block.cells:
         if spec.computed or not spec.bind:
             continue
         label = book.words.label(f"{block.label_prefix}.{spec.key}")
-        row = _find_label_row(ws, label)
+        row = labels.get(label)
         if row is None:
             book.problem(ws.title, 1, 1, "structure", "missing_field", label=label)
             continue
-        book.placed.append((ws.title, row, FIELD_LABEL_COLUMN, row, FIELD_VALUE_COLUMN, None))
         path = field_path(spec)
         book.cells[path] = (ws.title, row, FIELD_VALUE_COLUMN)
         if ws.is_formula(row, FIELD_VALUE_COLUMN):  # AsOfDate = TODAY(): no fixed value
@@ -207,8 +212,7 @@ def _read_table(book: ReadBack, ws: SheetSource, block: BlockSpec) -> None:
     if bounds is None:
         book.problem(ws.title, 1, 1, "structure", "missing_table", name=block.name)
         return
-    min_col, header, max_col, max_row = bounds
-    book.placed.append((ws.title, header - 1, min_col, max_row, max_col, block.name))
+    min_col, header, _, max_row = bounds
     columns = table_columns(ws, bounds, block, book.words)
     for spec in block.cells:
         if spec.key not in columns and not spec.computed:
@@ -258,20 +262,22 @@ def read_workbook(path: Path, fast: bool = False) -> ReadBack:
     source = open_calamine(path, report.sheet_parts) if fast else open_openpyxl(path)
     words = translations(_language(source))
     version = template_of(source)
-    book = ReadBack(path, words, source, report, version)
-    for sheet in sheet_specs(version):
-        title = words.sheet(sheet.key)
-        if title not in source.sheets:
-            book.problem(source.sheet_names[0], 1, 1, "structure", "missing_table", name=title)
+    labels = {title: label_rows(ws) for title, ws in source.sheets.items()}
+    book = ReadBack(path, words, source, report, version,
+                    located_layout(source, words, version, labels))
+    for sheet, placed in zip(sheet_specs(version), book.layout.sheets, strict=True):
+        if placed.title not in source.sheets:
+            book.problem(source.sheet_names[0], 1, 1, "structure", "missing_table",
+                         name=placed.title)
             continue
-        ws = source.sheets[title]
+        ws = source.sheets[placed.title]
         for block in sheet.blocks:
             if block.kind == "fields":
-                _read_fields(book, ws, block)
+                _read_fields(book, ws, block, labels[placed.title])
             elif block.kind == "table":
                 _read_table(book, ws, block)
         if any(b.kind == "table" for b in sheet.blocks):
-            _stray_values(book, ws, sheet)
+            _stray_values(book, ws, placed, labels[placed.title])
     book.data.setdefault("client", {}).setdefault("language", words.language.value)
     _validate(book)
     return book
@@ -288,44 +294,58 @@ def template_of(source: BookSource) -> int:
     return version
 
 
-def _placed_blocks(book: ReadBack, ws: SheetSource, sheet: SheetSpec) -> list[Placed]:
-    """Where the blocks of a sheet are, as found: tables by their bounds, fields by their
-    labels (read already), block titles and grids under their titles in the first column."""
-    placed = [p for p in book.placed if p[0] == ws.title]
-    titles: dict[str, int] = {}
-    for row in range(1, min(ws.max_row, _FIELD_SCAN_ROWS) + 1):
-        value = ws.value(row, FIELD_LABEL_COLUMN)
-        if isinstance(value, str):
-            titles.setdefault(value.strip(), row)
+def located_layout(source: BookSource, words: Translations, version: int,
+                   labels: dict[str, dict[str, int]]) -> Layout:
+    """The layout of a workbook as it is now, in the template version that made it: tables
+    where the file has them (grown or not), fields and grids under their titles (``labels``:
+    each sheet's ``label_rows``)."""
+    specs = sheet_specs(version)
+    tables: dict[str, TableBounds] = {}
+    for sheet in specs:
+        ws = source.sheets.get(words.sheet(sheet.key))
+        for block in sheet.blocks:
+            bounds = ws.table(block.name) if ws is not None and block.name else None
+            if bounds:
+                tables[block.key] = bounds
+    return Layout(specs, words, {}, version, tables,
+                  lambda title, text: labels.get(title, {}).get(text))
+
+
+def _regions(book: ReadBack, ws: SheetSource, sheet: SheetLayout, labels: dict[str, int]
+             ) -> list[tuple[int, int, int, int, str | None]]:
+    """The blocks of a sheet found in it, as (top, left, bottom, right, table name): tables
+    where the file has them, fields row by row at their labels, grids and titles where their
+    title is. A block not found covers nothing."""
+    words = book.words
+    regions: list[tuple[int, int, int, int, str | None]] = []
     for block in sheet.blocks:
-        if block.kind in ("title", "fields", "grid"):
-            text = book.words.title(block.key)
-            found = next((r for t, r in titles.items() if t == text or t.startswith(
-                text + " - ")), None)
-            if found is None:
-                continue
-            if block.kind == "grid":  # title, header row, then its rows
-                columns = 12 if isinstance(block.grid_columns, str) else len(block.grid_columns)
-                placed.append((ws.title, found, 1, found + 1 + len(block.cells), 1 + columns,
-                               None))
-            elif block.kind == "fields":  # title, then a label and a value per row
-                placed.append((ws.title, found, 1, found + len(block.cells), 2, None))
-            else:
-                placed.append((ws.title, found, 1, found, 1, None))
-    return placed
+        spec = block.spec
+        if spec.kind == "table" and spec.name and ws.table(spec.name) is not None:
+            regions.append((block.top, block.left, block.last_row, block.right, spec.name))
+        elif spec.kind in ("fields", "grid") and labels.get(words.title(spec.key)) == block.top:
+            regions.append((block.top, block.left, block.last_row, block.right, None))
+        elif spec.kind == "fields":  # its title is gone: each field found at its label
+            texts = [words.label(f"{spec.label_prefix}.{c.key}") for c in spec.cells]
+            regions += [(row, 1, row, 2, None) for row in map(labels.get, texts)
+                        if row is not None]
+        elif spec.kind == "title":
+            heading = ws.value(block.top, 1)
+            if isinstance(heading, str) and heading.startswith(words.title(spec.key)):
+                regions.append((block.top, 1, block.top, 1, None))
+    return regions
 
 
-def _stray_values(book: ReadBack, ws: SheetSource, sheet: SheetSpec) -> None:
+def _stray_values(book: ReadBack, ws: SheetSource, sheet: SheetLayout,
+                  labels: dict[str, int]) -> None:
     """Report every value on an input sheet that no table or field holds: nothing typed is
     dropped without a word. A value below a table's columns is "outside the X table"."""
-    placed = _placed_blocks(book, ws, sheet)
-    tables = [p for p in placed if p[5] is not None]
+    regions = _regions(book, ws, sheet, labels)
     for row, col, value in ws.cells():
         if any(top <= row <= bottom and left <= col <= right
-               for _, top, left, bottom, right, _ in placed):
+               for top, left, bottom, right, _ in regions):
             continue
-        below = next((name for _, top, left, bottom, right, name in tables
-                      if left <= col <= right and row > bottom), None)
+        below = next((name for _, left, bottom, right, name in regions
+                      if name is not None and left <= col <= right and row > bottom), None)
         if below is not None:
             book.problem(ws.title, row, col, "outside", "outside_table", name=below,
                          value=_shown(value))
