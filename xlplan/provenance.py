@@ -35,10 +35,11 @@ def content_hash(parts: dict[str, bytes]) -> str:
     return digest.hexdigest()
 
 
-def _recorded_hash(custom_xml: bytes) -> str | None:
+def custom_property(custom_xml: bytes, name: str) -> str | None:
+    """A custom document property's text, read from ``docProps/custom.xml``."""
     root = ElementTree.fromstring(custom_xml)
     for prop in root:
-        if prop.get("name") == HASH_PROPERTY:
+        if prop.get("name") == name:
             return "".join(prop.itertext()).strip()
     return None
 
@@ -55,7 +56,7 @@ def provenance(path: Path) -> Provenance:
     if CUSTOM_PART not in parts:
         return Provenance.FOREIGN
     try:
-        recorded = _recorded_hash(parts[CUSTOM_PART])
+        recorded = custom_property(parts[CUSTOM_PART], HASH_PROPERTY)
     except Exception:  # a damaged or hostile property part: not ours to trust
         return Provenance.FOREIGN
     if recorded is None:

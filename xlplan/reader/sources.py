@@ -18,11 +18,11 @@ from typing import Any, Protocol
 
 import openpyxl
 import python_calamine
-from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..provenance import CUSTOM_PART, custom_property
 from ..workbook.layout import TableBounds
 from .guard import UnreadableWorkbook
 
@@ -67,18 +67,12 @@ def read_template_version(path: Path) -> int | None:
     """The ``xlplan.template`` custom property of a package, without loading the workbook."""
     try:
         with zipfile.ZipFile(path) as archive:
-            info = archive.getinfo("docProps/custom.xml")
+            info = archive.getinfo(CUSTOM_PART)
             if info.file_size > 1_000_000:
                 return None
-            root = ElementTree.fromstring(archive.read(info))
-    except (KeyError, zipfile.BadZipFile, OSError, ElementTree.ParseError):
+            return _template_number(custom_property(archive.read(info), "xlplan.template"))
+    except Exception:  # missing, damaged or hostile (defusedxml refuses it): not ours to trust
         return None
-    except Exception:  # defusedxml refuses a hostile part: not ours to trust
-        return None
-    for prop in root:
-        if prop.get("name") == "xlplan.template":
-            return _template_number("".join(prop.itertext()))
-    return None
 
 
 class OpenpyxlSheet:

@@ -43,15 +43,15 @@ def _cells(layout: Layout, source: dict[str, str]) -> tuple[str, list[tuple[int,
     raise ValueError(f"unknown chart source {kind!r}")
 
 
-def _shown(layout: Layout, source: dict[str, str],
-           values: Mapping[tuple[str, str], Any]) -> list[Any]:
-    """What each cell of a chart source shows (``values``: every cell the renderer wrote):
-    the series' cached data, None for an empty cell."""
+def _series(layout: Layout, source: dict[str, str],
+            values: Mapping[tuple[str, str], Any]) -> tuple[str, list[Any]]:
+    """A chart source's range and its cached data: what each of its cells shows
+    (``values``: every cell the renderer wrote), None for an empty cell."""
     (_, ref), = source.items()
     sheet = layout.blocks[ref.split(".")[0]].sheet_title
-    _, cells = _cells(layout, source)
+    area, cells = _cells(layout, source)
     shown = [values.get((sheet, f"{get_column_letter(col)}{row}")) for row, col in cells]
-    return [None if value in (None, "") else stored(value) for value in shown]
+    return area, [None if value in (None, "") else stored(value) for value in shown]
 
 
 def add_chart(wb: Workbook, ws: Worksheet, block: PlacedBlock, layout: Layout,
@@ -60,12 +60,11 @@ def add_chart(wb: Workbook, ws: Worksheet, block: PlacedBlock, layout: Layout,
     chart: Any = wb.add_chart({"type": spec.chart})
     if chart is None:
         raise ValueError(f"unknown chart type {spec.chart!r}")
-    categories, _ = _cells(layout, spec.categories)
-    values_ref, _ = _cells(layout, spec.values)
+    categories, categories_data = _series(layout, spec.categories, values)
+    values_ref, values_data = _series(layout, spec.values, values)
     series: dict[str, Any] = {
         "categories": f"={categories}", "values": f"={values_ref}",
-        "categories_data": _shown(layout, spec.categories, values),
-        "values_data": _shown(layout, spec.values, values)}
+        "categories_data": categories_data, "values_data": values_data}
     if spec.chart == "pie":
         series["data_labels"] = {"value": True}
     if spec.chart == "bar":

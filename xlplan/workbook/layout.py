@@ -192,12 +192,3 @@ class Layout:
         block = self._block(grid_key, "grid")
         row = block.row_of(row_key)
         return absolute(block.sheet_title, block.left + 1, row, block.right, row)
-
-    def grid_header(self, grid_key: str) -> str:
-        block = self._block(grid_key, "grid")
-        return absolute(block.sheet_title, block.left + 1, block.header_row, block.right,
-                        block.header_row)
-
-    def field_range(self, block_key: str, column: int) -> str:
-        block = self._block(block_key, "fields")
-        return absolute(block.sheet_title, column, block.first_row, column, block.last_row)

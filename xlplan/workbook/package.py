@@ -17,7 +17,8 @@ from openpyxl.writer.excel import ExcelWriter
 
 from ..provenance import CUSTOM_PART, HASH_PLACEHOLDER, content_hash
 from ..reader.guard import sheet_parts
-from .styles import excel_date
+from .cells import stored
+from .writer import exact_number
 
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _NO_DATE = datetime(2000, 1, 1)  # a workbook with no document date at all
@@ -72,11 +73,10 @@ _MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
 def _font(match: re.Match[bytes]) -> bytes:
-    children = [m.group(0) for m in _FONT_CHILD.finditer(match.group(1))]
     rank = {name: i for i, name in enumerate(_FONT_ORDER)}
-    children.sort(key=lambda child: rank.get(child[1:].split(b" ")[0].split(b"/")[0]
-                                                .split(b">")[0], len(rank)))
-    return b"<font>" + b"".join(children) + b"</font>"
+    children = sorted(_FONT_CHILD.finditer(match.group(1)),
+                      key=lambda child: rank.get(child.group(1), len(rank)))
+    return b"<font>" + b"".join(child.group(0) for child in children) + b"</font>"
 
 
 def as_excel_writes(parts: dict[str, bytes]) -> dict[str, bytes]:
@@ -146,13 +146,13 @@ _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*)>(<f(?:\s[^>]*)?>.*?</
 
 def _result_xml(value: Any) -> tuple[bytes, bytes] | None:
     """A cell result as (type attribute, <v> content), as Excel writes it."""
+    if value is None:
+        return None
+    value = stored(value)
     if isinstance(value, bool):
         return b' t="b"', b"1" if value else b"0"
     if isinstance(value, int | float):
-        return b"", repr(value).removesuffix(".0").encode() if isinstance(
-            value, float) else str(value).encode()
-    if isinstance(value, datetime):
-        return b"", str(excel_date(value.date())).encode()
+        return b"", exact_number(value).encode()
     if isinstance(value, str):
         return b' t="str"', escape(value).encode("utf-8")
     return None

@@ -46,7 +46,6 @@ class BuiltWorkbook:
     expected: dict[CellKey, Any] = field(default_factory=dict)
     names: dict[str, CellKey] = field(default_factory=dict)
     inputs: set[CellKey] = field(default_factory=set)
-    values: dict[CellKey, Any] = field(default_factory=dict)  # every value cell, as written
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ class Renderer:
         self.widths: dict[tuple[str, int], float] = defaultdict(float)
         self._formats: dict[tuple[tuple[str, Any], ...], Format] = {}
         self.workbook: Any = None
-        self.texts: dict[CellKey, str] = {}  # labels and headers
+        self.shown: dict[CellKey, Any] = {}  # what each written cell shows (charts' caches)
 
     # -- formats -------------------------------------------------------------------------
     def _format(self, **properties: Any) -> Format:
@@ -108,18 +107,18 @@ class Renderer:
         else:
             ws.write_blank(r, c, None, self._cell_format(spec, False))
         built.inputs.add((ws.name, _coordinate(row, col)))
-        built.values[(ws.name, _coordinate(row, col))] = value
+        self.shown[(ws.name, _coordinate(row, col))] = value
 
     def _formula(self, ws: Worksheet, row: int, col: int, spec: CellSpec, formula: str,
                  expected: Any, built: BuiltWorkbook) -> None:
         ws.write_formula(row - 1, col - 1, formula, self._cell_format(spec, True),
                          stored(expected))
         built.expected[(ws.name, _coordinate(row, col))] = expected
-        built.values[(ws.name, _coordinate(row, col))] = expected
+        self.shown[(ws.name, _coordinate(row, col))] = expected
 
     def _text(self, ws: Worksheet, row: int, col: int, text: str, fmt: dict[str, Any]) -> None:
         ws.write_string(row - 1, col - 1, text, self._format(**fmt))
-        self.texts[(ws.name, _coordinate(row, col))] = text
+        self.shown[(ws.name, _coordinate(row, col))] = text
 
     def _highlight(self, ws: Worksheet, spec: CellSpec, col: int, first: int, last: int,
                    last_col: int | None = None) -> None:
@@ -135,8 +134,6 @@ class Renderer:
         if options is not None:
             ws.data_validation(first - 1, col - 1, last - 1, col - 1, options)
 
-    def _name(self, built: BuiltWorkbook, name: str, ref: str) -> None:
-        self.workbook.define_name(name, f"={ref}")
 
     # -- blocks --------------------------------------------------------------------------
     def _fields(self, ws: Worksheet, block: PlacedBlock, built: BuiltWorkbook) -> None:
@@ -158,7 +155,8 @@ class Renderer:
                 self._validate(ws, spec, FIELD_VALUE_COLUMN, row, row)
             self._highlight(ws, spec, FIELD_VALUE_COLUMN, row, row)
             if spec.name:
-                self._name(built, spec.name, absolute(ws.name, FIELD_VALUE_COLUMN, row))
+                self.workbook.define_name(spec.name,
+                                          f"={absolute(ws.name, FIELD_VALUE_COLUMN, row)}")
                 built.names[spec.name] = (ws.name, _coordinate(row, FIELD_VALUE_COLUMN))
         for col, width in ((FIELD_LABEL_COLUMN, 30), (FIELD_VALUE_COLUMN, 16)):
             self.widths[(ws.name, col)] = max(self.widths[(ws.name, col)], width)
@@ -216,14 +214,14 @@ class Renderer:
                               self.formulas.grid_cell(block, row_spec, index), expected, built)
             self._highlight(ws, row_spec, block.left + 1, row, row, block.right)
 
-    def _list_names(self, built: BuiltWorkbook) -> None:
+    def _list_names(self) -> None:
         """A name for each table column a dropdown offers (Excel's validation lists take a
         name that holds a structured reference, not the reference itself)."""
         for block in self.layout.blocks.values():
             for spec in block.spec.cells:
                 if spec.source and block.spec.kind in ("table", "fields"):
-                    self._name(built, self.layout.list_name(spec.source),
-                               self.layout.col(spec.source))
+                    self.workbook.define_name(self.layout.list_name(spec.source),
+                                              f"={self.layout.col(spec.source)}")
 
     # -- sheets --------------------------------------------------------------------------
     def render(self, built: BuiltWorkbook, document: Document) -> None:
@@ -251,15 +249,15 @@ class Renderer:
                            styles.BLOCK)
                 {"fields": self._fields, "table": self._table, "grid": self._grid}[kind](
                     ws, block, built)
-                has_inputs = has_inputs or kind == "table" or any(
-                    not c.computed for c in block.spec.cells if kind == "fields")
+                has_inputs = has_inputs or any(not c.computed for c in block.spec.cells
+                                               if kind in ("fields", "table"))
             for (title, col), width in sorted(self.widths.items()):
                 if title == ws.name:
                     ws.set_column(col - 1, col - 1, width)
             _page_setup(ws, protect=not has_inputs)
         for ws, block in charts:
-            add_chart(wb, ws, block, self.layout, self.words, {**self.texts, **built.values})
-        self._list_names(built)
+            add_chart(wb, ws, block, self.layout, self.words, self.shown)
+        self._list_names()
         wb.set_properties({"title": document.title, "author": document.author,
                            "created": document.created})
         for name, value in document.custom:

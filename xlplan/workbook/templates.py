@@ -157,10 +157,10 @@ def _with_current_binding(sheets: tuple[SheetSpec, ...]) -> tuple[SheetSpec, ...
             if now is None:
                 blocks.append(block)
                 continue
+            today = {c.key: c for c in now.cells}
             cells = tuple(
-                replace(c, bind=now.cell(c.key).bind, display=now.cell(c.key).display,
-                        choices=c.choices or now.cell(c.key).choices)
-                if any(n.key == c.key for n in now.cells) else c for c in block.cells)
+                replace(c, bind=t.bind, display=t.display, choices=c.choices or t.choices)
+                if (t := today.get(c.key)) is not None else c for c in block.cells)
             blocks.append(replace(block, bind=now.bind, cells=cells))
         out.append(SheetSpec(sheet.key, tuple(blocks)))
     return tuple(out)
