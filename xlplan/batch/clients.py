@@ -8,7 +8,6 @@ row fills only the client fields it leaves out.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from ..errors import PlanError, Problem, XlplanError
 from ..loading import load_plan, validate_plan
 from ..model import Plan
 from ..reader.guard import inspect_package
+from .names import name_problem
 
 COLUMNS = ("id", "name", "sector", "language", "currency", "consultant", "review_cadence")
 CLIENT_FIELDS = ("name", "sector", "language", "currency", "consultant")
@@ -70,23 +70,6 @@ def read_client_list(path: Path) -> list[ClientRow]:
     return rows
 
 
-_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9]|CONIN\$|CONOUT\$)(\..*)?$",
-                       re.IGNORECASE)
-
-
-def id_problem(client_id: str) -> str | None:
-    """Why a client id cannot be used (an id is a name, never a path), or None."""
-    if any(sep in client_id for sep in ("/", "\\", ":")) or client_id in (".", ".."):
-        return "must be a name, not a path (no / \\ : and not . or ..)"
-    if client_id.startswith("~$"):
-        return "must not start with ~$ (Excel's lock-file names)"
-    if _RESERVED.match(client_id.strip()) or client_id != client_id.strip(" ."):
-        return "is a name Windows reserves (or ends with a dot or space)"
-    if any(ord(ch) < 32 for ch in client_id):
-        return "must not contain control characters"
-    return None
-
-
 def _plan_file(plans: Path | None, client_id: str) -> Path | None:
     if plans is None or not client_id:
         return None
@@ -100,7 +83,7 @@ def _plan_file(plans: Path | None, client_id: str) -> Path | None:
 def plan_for(row: ClientRow, year: int, language: str | None, plans: Path | None) -> Plan:
     """The row's plan; raises PlanError naming the row when it is not valid."""
     source = f"row {row.row}"
-    problem = id_problem(row.client_id) if row.client_id else None
+    problem = name_problem(row.client_id) if row.client_id else None
     if problem is not None:
         raise PlanError(source, [Problem("id", f"{problem} (got {row.client_id!r})")])
     plan_path = _plan_file(plans, row.client_id)

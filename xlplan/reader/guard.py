@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,10 +44,12 @@ _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}
 _PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
-def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet title -> its part in the package, through the workbook's relationships."""
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+def sheet_parts(archive: zipfile.ZipFile | Mapping[str, bytes]) -> dict[str, str]:
+    """Sheet title -> its part in the package (a zip, or its parts by name), through the
+    workbook's relationships."""
+    read = archive.read if isinstance(archive, zipfile.ZipFile) else archive.__getitem__
+    workbook = ElementTree.fromstring(read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(read("xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL_NS}Relationship")}
     parts = {}
     for sheet in workbook.iter(f"{_MAIN_NS}sheet"):

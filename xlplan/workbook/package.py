@@ -132,9 +132,7 @@ def resaved_bytes(wb: Workbook, results: Mapping[str, Mapping[str, Any]] | None 
     props = wb.properties
     parts = workbook_parts(wb, props.modified or props.created or _NO_DATE)
     if results:
-        with zipfile.ZipFile(io.BytesIO(zip_parts(parts))) as archive:
-            where = sheet_parts(archive)
-        for title, part in where.items():
+        for title, part in sheet_parts(parts).items():
             if part in parts and results.get(title):
                 parts[part] = store_results(parts[part], results[title])
     return zip_parts(parts)
