@@ -27,10 +27,11 @@ def _report(path: Path) -> str:
 @pytest.mark.parametrize("name", [path.stem for path in EXAMPLES])
 def test_generated_workbook_has_no_ooxml_error(
         name: str, example_plans: dict[str, Plan], tmp_path: Path) -> None:
-    """Each example's generated workbook passes the validator with no error."""
+    """Each example's generated workbook passes the validator with no error or warning."""
     path = tmp_path / f"{name}.xlsx"
     path.write_bytes(render_bytes(example_plans[name]))
     assert validate_package(path) == [], _report(path)
+    assert package_findings(path).warnings == [], _report(path)
 
 
 def test_client_copy_has_no_ooxml_error(example_plans: dict[str, Plan], tmp_path: Path) -> None:
@@ -41,6 +42,8 @@ def test_client_copy_has_no_ooxml_error(example_plans: dict[str, Plan], tmp_path
     path = tmp_path / "client.xlsx"
     path.write_bytes(finalize_workbook(source).data)
     assert validate_package(path) == [], _report(path)
+    # and no warning: its text is in a shared-strings table, as Excel keeps it
+    assert package_findings(path).warnings == [], _report(path)
 
 
 def test_validator_reports_a_broken_package(
