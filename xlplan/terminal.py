@@ -1,0 +1,26 @@
+"""Text from data, made safe to print: no control character reaches a terminal."""
+
+from __future__ import annotations
+
+import re
+
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    return {"\t": "\\t", "\r": "\\r", "\x1b": "\\e"}.get(char, f"\\u{ord(char):04x}"
+                                                        if ord(char) > 0xff else
+                                                        f"\\x{ord(char):02x}")
+
+
+def printable(text: str, keep_newlines: bool = True) -> str:
+    """``text`` with every control character (C0, DEL, C1, and the bidirectional overrides
+    that reorder what a terminal shows) written as an escape: ``\\e[2J`` instead of a cleared
+    screen. Newlines stay when ``keep_newlines`` (a message's own line breaks), else show as
+    ``\\n``."""
+    out = _UNSAFE.sub(_escaped, text.replace("\t", "\\t"))
+    if not keep_newlines:
+        out = out.replace("\n", "\\n")
+    return out
+
