@@ -24,7 +24,7 @@ import hashlib
 import io
 from datetime import UTC, datetime, time
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
 from . import __version__
 from .model import Action, Plan
@@ -63,7 +63,7 @@ def actions_ics(plan: Plan) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", f"-//xlplan {__version__}//{plan.client.language.value}")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"{plan.client.name} - {plan.plan.year}")
+    calendar.add("x-wr-calname", vText(f"{plan.client.name} - {plan.plan.year}"))
     stamp_day = plan.plan.as_of or datetime(plan.plan.year, 1, 1).date()
     stamp = datetime.combine(stamp_day, time(0, 0), tzinfo=UTC)
     for index, action in enumerate(plan.actions):

@@ -16,23 +16,62 @@ from .errors import PlanError, XlplanError
 from .loading import load_plan, plan_schema
 from .model import Client, Language, Plan, PlanSettings
 from .safe_io import atomic_write, check_target
+from .terminal import json_printable, printable
 
 EXIT_PROBLEMS = 1
 EXIT_UNUSABLE = 2
 
 
+EXIT_INTERNAL = 3
+
+
+def echo(text: str, err: bool = False) -> None:
+    """Print a message; text from data in it never brings a control character to the
+    terminal."""
+    click.echo(printable(text), err=err)
+
+
+def _exit_code(exc: PlanError) -> int:
+    """A plan file that cannot be read at all exits 2; one with problems in it exits 1."""
+    return EXIT_UNUSABLE if all(p.where == "(file)" for p in exc.problems) else EXIT_PROBLEMS
+
+
 @contextmanager
 def reported_errors() -> Iterator[None]:
-    """Our errors as the user sees them: a plan's problems exit 1, anything that stops the
-    command exits 2; never a traceback."""
+    """Our errors as the user sees them, never a traceback: a plan's problems exit 1, anything
+    that stops the command (an unreadable file, a refused target, a full disk) exits 2, and
+    anything unexpected is an internal error, exit 3, never "problems found"."""
     try:
         yield
     except PlanError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_PROBLEMS)
+        echo(str(exc), err=True)
+        sys.exit(_exit_code(exc))
     except XlplanError as exc:
-        click.echo(f"error: {exc}", err=True)
+        echo(f"error: {exc}", err=True)
         sys.exit(EXIT_UNUSABLE)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        echo(f"error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    except MemoryError:
+        echo("error: not enough memory for this input", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        raise
+    except (SystemExit, KeyboardInterrupt, GeneratorExit):
+        raise
+    except BaseException as exc:  # the last resort (a Rust panic is a BaseException): a defect
+        echo(f"internal error: {type(exc).__name__}: {exc} (a defect of xlplan "
+             f"{__version__}; please report it with the command that gave it)", err=True)
+        sys.exit(EXIT_INTERNAL)
+
+
+class _Commands(click.Group):
+    """Every command runs inside :func:`reported_errors`."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        with reported_errors():
+            return super().invoke(ctx)
 
 
 def default_year(today: date) -> int:
@@ -40,7 +79,7 @@ def default_year(today: date) -> int:
     return today.year + 1 if today.month >= 7 else today.year
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xlplan")
 def main() -> None:
     """Strategic-planning workbooks for consultants: generate, check and finalize."""
@@ -97,7 +136,7 @@ def new(plan_file: Path | None, output: Path, last_year: Path | None, client_nam
             raise click.UsageError(f"{output}: the output must be an .xlsx file")
         check_target(output, force, overwrite_edited, inputs=(plan_file, last_year))
         atomic_write(output, render_bytes(plan))
-    click.echo(f"wrote {output}")
+    echo(f"wrote {output}")
 
 
 def _clean_plan(workbook: Path) -> Plan:
@@ -108,8 +147,8 @@ def _clean_plan(workbook: Path) -> Plan:
     book = read_workbook(workbook)
     if book.plan is None:
         for problem in sorted(book.problems):
-            click.echo(str(problem), err=True)
-        click.echo(f"{workbook}: not exported; fix the problems above "
+            echo(str(problem), err=True)
+        echo(f"{workbook}: not exported; fix the problems above "
                    "(`xlplan check` lists them all)", err=True)
         sys.exit(EXIT_PROBLEMS)
     return book.plan
@@ -121,7 +160,7 @@ def validate(plan_file: Path) -> None:
     """Check a plan file; print every problem with its path and line."""
     with reported_errors():
         plan = load_plan(plan_file)
-    click.echo(f"{plan_file}: valid ({plan.client.name}, {plan.plan.year})")
+    echo(f"{plan_file}: valid ({plan.client.name}, {plan.plan.year})")
 
 
 @main.command()
@@ -138,33 +177,55 @@ def check(workbook: Path, fmt: str) -> None:
     with reported_errors():
         book = check_workbook(workbook)
     if fmt == "json":
-        click.echo(json.dumps({"file": str(workbook), "language": book.words.language.value,
-                               "problems": [{"cell": p.cell, "kind": p.kind,
-                                             "message": p.message} for p in book.problems]},
-                              indent=2, ensure_ascii=False))
+        report = {"file": str(workbook), "language": book.words.language.value,
+                  "problems": [{"cell": p.cell, "kind": p.kind, "message": p.message}
+                               for p in book.problems]}
+        echo(json_printable(json.dumps(report, indent=2, ensure_ascii=False)))
     else:
         for problem in book.problems:
-            click.echo(str(problem))
+            echo(str(problem))
         count = len(book.problems)
-        click.echo(f"{workbook}: {count} problem{'s' if count != 1 else ''}", err=True)
+        echo(f"{workbook}: {count} problem{'s' if count != 1 else ''}", err=True)
     sys.exit(EXIT_PROBLEMS if book.problems else 0)
+
+
+STDOUT = Path("-")
+
+
+def _text_target(output: Path, force: bool, inputs: tuple[Path, ...]) -> None:
+    """Refuse a text output's target before any work (``-`` is standard output)."""
+    if output != STDOUT:
+        check_target(output, force, inputs=inputs)
+
+
+def _deliver_text(output: Path, data: bytes, what: str) -> None:
+    """Write a text output to its file atomically, or to standard output for ``-`` (the
+    message then goes to standard error)."""
+    if output == STDOUT:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        echo(f"wrote {what} to standard output", err=True)
+    else:
+        atomic_write(output, data)
+        echo(f"wrote {output} ({what})")
 
 
 @main.command()
 @click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Plan file to write (.yaml, .yml or .json).")
+@click.option("-o", "--output", required=True,
+              type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Plan file to write (.yaml, .yml or .json), or - for standard output.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default=None,
+              help="Plan file format (default: from OUTPUT's extension; YAML for -).")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
-def export(workbook: Path, output: Path, force: bool) -> None:
+def export(workbook: Path, output: Path, fmt: str | None, force: bool) -> None:
     """Turn an edited workbook back into a plan file."""
     from .export import dump_plan
 
-    fmt = "json" if output.suffix.lower() == ".json" else "yaml"
-    with reported_errors():
-        check_target(output, force, inputs=(workbook,))
-        plan = _clean_plan(workbook)
-        atomic_write(output, dump_plan(plan, fmt).encode("utf-8"))
-    click.echo(f"wrote {output}")
+    fmt = fmt or ("json" if output.suffix.lower() == ".json" else "yaml")
+    _text_target(output, force, (workbook,))
+    plan = _clean_plan(workbook)
+    _deliver_text(output, dump_plan(plan, fmt).encode("utf-8"), f"the plan ({fmt})")
 
 
 @main.command()
@@ -176,8 +237,11 @@ def export(workbook: Path, output: Path, force: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @click.option("--overwrite-edited", is_flag=True,
               help="Replace OUTPUT even if a person edited it since it was generated.")
-def finalize(workbook: Path, output: Path, pdf: bool, force: bool,
-             overwrite_edited: bool) -> None:
+@click.option("--freeze-input-formulas", is_flag=True,
+              help="Put the value of a formula typed in an input cell (or reaching outside "
+              "the workbook) in the client copy instead of refusing the workbook.")
+def finalize(workbook: Path, output: Path, pdf: bool, force: bool, overwrite_edited: bool,
+             freeze_input_formulas: bool) -> None:
     """Prepare the clean deliverable the client receives."""
     from .finalize import finalize_workbook, render_pdf
 
@@ -190,35 +254,38 @@ def finalize(workbook: Path, output: Path, pdf: bool, force: bool,
         pdf_path = output.with_suffix(".pdf")
         if pdf:
             check_target(pdf_path, force, overwrite_edited, inputs=(workbook,))
-        done = finalize_workbook(workbook)
+        done = finalize_workbook(workbook, freeze_input_formulas)
         pdf_bytes = render_pdf(done.data, done.words) if pdf else None
         atomic_write(output, done.data)
         if pdf_bytes is not None:
             atomic_write(pdf_path, pdf_bytes)
     for note in done.dropped:
-        click.echo(f"left out: {note}", err=True)
+        echo(f"left out: {note}", err=True)
     for sheet in done.removed_sheets:
-        click.echo(f"left out: consultant-only sheet {sheet!r}", err=True)
+        echo(f"left out: consultant-only sheet {sheet!r}", err=True)
     if done.frozen_cells:
-        click.echo(f"replaced {len(done.frozen_cells)} add-in formulas by their values", err=True)
-    click.echo(f"wrote {output}" + (f" and {pdf_path}" if pdf else ""))
+        echo(f"replaced {len(done.frozen_cells)} add-in formulas by their values", err=True)
+    if done.frozen_inputs:
+        echo(f"replaced {len(done.frozen_inputs)} formulas typed in input cells by their values: "
+             + ", ".join(done.frozen_inputs), err=True)
+    echo(f"wrote {output}" + (f" and {pdf_path}" if pdf else ""))
 
 
 @main.command()
 @click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["csv", "ics"]), required=True)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True,
+              type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="File to write, or - for standard output.")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 def actions(workbook: Path, fmt: str, output: Path, force: bool) -> None:
     """Export the action plan: CSV for Trello/Asana/Jira, or an iCalendar of due dates."""
     from .action_export import actions_csv, actions_ics
 
-    with reported_errors():
-        check_target(output, force, inputs=(workbook,))
-        plan = _clean_plan(workbook)
-        data = actions_csv(plan).encode("utf-8-sig") if fmt == "csv" else actions_ics(plan)
-        atomic_write(output, data)
-    click.echo(f"wrote {output} ({len(plan.actions)} actions)")
+    _text_target(output, force, (workbook,))
+    plan = _clean_plan(workbook)
+    data = actions_csv(plan).encode("utf-8-sig") if fmt == "csv" else actions_ics(plan)
+    _deliver_text(output, data, f"{len(plan.actions)} actions")
 
 
 @main.command()
@@ -245,8 +312,8 @@ def batch(client_list: Path, out_dir: Path, plans: Path | None, lang: str | None
     with reported_errors():
         outcomes, manifest = run_batch(client_list, out_dir, year or default_year(date.today()),
                                        lang, plans, workers, progress=not no_progress)
-    click.echo(summary(outcomes))
-    click.echo(f"manifest: {manifest}")
+    echo(summary(outcomes))
+    echo(f"manifest: {manifest}")
     sys.exit(EXIT_PROBLEMS if any(o.status == "failed" for o in outcomes) else 0)
 
 
@@ -268,13 +335,13 @@ def consolidate(folder: Path, output: Path, lang: str, workers: int | None, forc
         check_target(output, force)
         clients, unreadable = run_consolidate(folder, output, Language(lang), workers,
                                               progress=not no_progress)
-    click.echo(f"wrote {output}: {clients} clients, {unreadable} unreadable files")
+    echo(f"wrote {output}: {clients} clients, {unreadable} unreadable files")
 
 
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of the plan file."""
-    click.echo(json.dumps(plan_schema(), indent=2, ensure_ascii=False))
+    echo(json.dumps(plan_schema(), indent=2, ensure_ascii=False))
 
 
 from . import cli_excel  # noqa: E402, F401  (registers ``run`` and ``addin`` on ``main``)

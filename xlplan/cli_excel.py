@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .cli import EXIT_PROBLEMS, main, reported_errors
+from .cli import EXIT_PROBLEMS, echo, main, reported_errors
 from .errors import OutputError
 from .model import Language
 from .safe_io import atomic_write, check_target
@@ -51,11 +51,11 @@ def run(macro: str, workbook: Path, output: Path | None, force: bool,
         result = MACROS[macro](book)
         if output is not None:
             book.save(output, overwrite_edited)
-    click.echo(result.message)
+    echo(result.message)
     for path in result.written:
-        click.echo(f"wrote {path}")
+        echo(f"wrote {path}")
     if output is not None:
-        click.echo(f"wrote {output}")
+        echo(f"wrote {output}")
     sys.exit(EXIT_PROBLEMS if result.findings else 0)
 
 
@@ -80,7 +80,7 @@ def addin_build(output: Path, lang: str, force: bool) -> None:
             raise OutputError(f"{output}: an Excel add-in must be named .xlam")
         check_target(output, force)
         atomic_write(output, build_addin(Language(lang)))
-    click.echo(f"wrote {output}")
+    echo(f"wrote {output}")
 
 
 @addin.command("install")
@@ -100,7 +100,7 @@ def addin_install(lang: str, xlstart: Path | None, dry_run: bool) -> None:
         steps = install_steps(xlstart, sys.executable, sys.platform)
         data = build_addin(Language(lang))
         for step in steps.describe():
-            click.echo(step)
+            echo(step)
         if not dry_run:
             steps.apply(data)
-            click.echo("done: quit and restart Excel to see the xlplan tab")
+            echo("done: quit and restart Excel to see the xlplan tab")

@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 
 from .engine.libreoffice import to_pdf
 from .errors import XlplanError
+from .reader.check import foreign_formulas, formula_text, template_cells
 from .reader.guard import UnreadableWorkbook, inspect_package
-from .reader.workbook import read_workbook
+from .reader.workbook import ReadBack, read_workbook
 from .workbook.package import resaved_bytes
 from .workbook.templates import Translations
 
@@ -34,6 +36,7 @@ class Finalized:
     words: Translations
     removed_sheets: list[str] = field(default_factory=list)
     frozen_cells: list[str] = field(default_factory=list)
+    frozen_inputs: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
 
 
@@ -58,10 +61,46 @@ def _freeze_addin_formulas(formulas: Workbook, values: Workbook) -> list[str]:
     return frozen
 
 
-def finalize_workbook(path: Path) -> Finalized:
+def _missing_parts(book: ReadBack) -> None:
+    """A client copy is the whole workbook: refuse one whose sheets, tables or columns are
+    gone, saying which."""
+    missing = [f"{p.cell}: {p.message}" for p in sorted(book.problems) if p.kind == "structure"]
+    if missing:
+        raise XlplanError(f"{book.path}: not finalized, parts of the workbook are missing: "
+                          + "; ".join(missing))
+
+
+def _freeze_foreign_formulas(book: ReadBack, formulas: Workbook, values: Workbook,
+                             freeze: bool) -> list[str]:
+    """No formula a person typed in an input cell, or one reaching outside the workbook, goes
+    live into the client copy: refused, or with ``freeze`` replaced by the value Excel last
+    computed for it (its text, as text, when none is stored)."""
+    found = foreign_formulas(formulas, template_cells(book, formulas))
+    cells = [f"{ws.title}!{get_column_letter(col)}{row}" for ws, row, col, _ in found]
+    if found and not freeze:
+        shown = ", ".join(cells[:10]) + (f" and {len(cells) - 10} more" if len(cells) > 10
+                                         else "")
+        raise XlplanError(f"{book.path}: formulas typed in input cells or reaching outside the "
+                          f"workbook at {shown}: type their values instead (`xlplan check` "
+                          "lists them), or give --freeze-input-formulas to put the values "
+                          "in the client copy")
+    for ws, row, col, _ in found:
+        cell = ws.cell(row, col)
+        value = values[ws.title].cell(row, col).value
+        if value is None or (isinstance(value, str) and value.startswith("#")):
+            value = formula_text(cell.value)
+        cell.value = value
+        if isinstance(value, str):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    return cells
+
+
+def finalize_workbook(path: Path, freeze_input_formulas: bool = False) -> Finalized:
     """The client's copy of ``path`` as bytes; the input is only read."""
     report = inspect_package(path)
     book = read_workbook(path)
+    _missing_parts(book)
     words: Translations = book.words
     plan = book.valid_part
     try:
@@ -76,6 +115,7 @@ def finalize_workbook(path: Path) -> Finalized:
             formulas.remove(ws)
             out.removed_sheets.append(ws.title)
     out.frozen_cells = _freeze_addin_formulas(formulas, values)
+    out.frozen_inputs = _freeze_foreign_formulas(book, formulas, values, freeze_input_formulas)
     for ws in formulas.worksheets:
         ws.protection.sheet = True
     formulas.custom_doc_props.props = [p for p in formulas.custom_doc_props.props

@@ -24,3 +24,9 @@ def printable(text: str, keep_newlines: bool = True) -> str:
         out = out.replace("\n", "\\n")
     return out
 
+
+
+def json_printable(text: str) -> str:
+    """JSON text (``ensure_ascii=False``) with the characters :func:`printable` escapes written
+    as JSON escapes: still valid JSON, decoding to the same data."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

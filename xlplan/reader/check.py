@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -60,12 +61,50 @@ def _method_checks(book: ReadBack, layout: Layout) -> None:
                          "funding_negative", balance=f"{balance:,.2f}", month=month)
 
 
-def _formula_checks(book: ReadBack, layout: Layout, wb: Workbook) -> None:
+class Expected(NamedTuple):
+    """What the template puts in a cell: its formula (``None``: not known, columns moved by
+    hand), and whether the cell must hold it (a computed cell) or only may (an input field's
+    fallback, ``=TODAY()`` until a date is typed)."""
+
+    formula: str | None
+    required: bool = True
+
+
+TemplateCells = dict[str, dict[tuple[int, int], Expected]]
+
+# What a formula may do to reach outside the workbook: call the web, a DLL or another program
+# (DDE: ``cmd|' /C calc'!A0``), or read another workbook (``[1]Sheet!A1``). A hyperlink is
+# safe only to a place in the workbook (``"#Sheet!A1"``), as the check report's links are.
+_REACHES_OUT = re.compile(r"\b(?:WEBSERVICE|FILTERXML|CALL|REGISTER\.ID|EXEC|RTD)\s*\(|"
+                          r"\[\d+\]|[A-Za-z0-9_.]+\|", re.IGNORECASE)
+_LINK_OUT = re.compile(r'\bHYPERLINK\s*\(\s*(?!"#)', re.IGNORECASE)
+_STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
+
+
+def formula_text(value: object) -> str:
+    """A formula cell's text (openpyxl keeps array and data-table formulas as objects)."""
+    text = getattr(value, "text", value)
+    return str(text) if text is not None else ""
+
+
+def reaches_out(formula: str) -> bool:
+    """Whether a formula calls the web, a program or another file."""
+    return bool(_LINK_OUT.search(formula) or _REACHES_OUT.search(
+        _STRING_LITERAL.sub('""', formula)))
+
+
+def template_cells(book: ReadBack, wb: Workbook) -> TemplateCells:
+    """Sheet -> (row, column) -> the formula the template puts there, for every computed cell
+    of the workbook's located layout (``None`` for a computed column whose columns were moved
+    by hand: found by its header, its formula not compared)."""
+    layout = book.layout
     formulas = FormulaRenderer(layout, book.words)
+    out: TemplateCells = {}
     for sheet in layout.sheets:
         if sheet.title not in wb.sheetnames:
             continue
         ws = wb[sheet.title]
+        cells = out.setdefault(sheet.title, {})
         for block in sheet.blocks:
             spec = block.spec
             if spec.kind == "table":
@@ -73,25 +112,65 @@ def _formula_checks(book: ReadBack, layout: Layout, wb: Workbook) -> None:
                 if bounds is None:
                     continue
                 found = table_columns(OpenpyxlSheet(ws), bounds, spec, book.words)
-                if any(found.get(c.key) != block.column_of(c.key) for c in spec.cells):
-                    continue  # columns moved by hand: reading by headers still works
+                moved = any(found.get(c.key) != block.column_of(c.key) for c in spec.cells)
                 for column in spec.cells:
-                    if column.computed:
-                        at = formulas.table_column(block, column)
-                        col = block.column_of(column.key)
-                        for row in range(block.first_row, block.last_row + 1):
-                            _expect(book, ws, row, col, at(row))
+                    col = found.get(column.key) if moved else block.column_of(column.key)
+                    if not column.computed or col is None:
+                        continue
+                    at = formulas.table_column(block, column)
+                    for row in range(block.first_row, block.last_row + 1):
+                        cells[(row, col)] = Expected(None if moved else at(row))
             elif spec.kind == "fields":
                 for field in spec.cells:
+                    at_field = (block.row_of(field.key), FIELD_VALUE_COLUMN)
                     if field.computed:
-                        _expect(book, ws, block.row_of(field.key), FIELD_VALUE_COLUMN,
-                                formulas.field(field))
+                        cells[at_field] = Expected(formulas.field(field))
+                    elif field.fallback_formula:
+                        cells[at_field] = Expected(field.fallback_formula, required=False)
             elif spec.kind == "grid":
                 for row_spec in spec.cells:
                     for index, grid_column in enumerate(block.grid_columns):
-                        _expect(book, ws, block.row_of(row_spec.key),
-                                block.column_of(grid_column.key),
-                                formulas.grid_cell(block, row_spec, index))
+                        cells[(block.row_of(row_spec.key), block.column_of(grid_column.key))] = (
+                            Expected(formulas.grid_cell(block, row_spec, index)))
+    return out
+
+
+def _expected_here(expected: Expected | None, formula: str) -> bool:
+    return expected is not None and (expected.required or _normal(formula) == _normal(
+        expected.formula or ""))
+
+
+def foreign_formulas(wb: Workbook, expected: TemplateCells
+                     ) -> list[tuple[Worksheet, int, int, str]]:
+    """Formulas a person typed where the template has none (``input_formula``: an input cell,
+    or a cell of a template sheet outside every block), or that reach outside the workbook,
+    on any sheet (``outside_formula``): (sheet, row, column, which)."""
+    found = []
+    for ws in wb.worksheets:
+        cells = expected.get(ws.title)
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type != "f":
+                    continue
+                text = formula_text(cell.value)
+                if reaches_out(text):
+                    found.append((ws, cell.row, cell.column, "outside_formula"))
+                elif cells is not None and not _expected_here(cells.get((cell.row, cell.column)),
+                                                              text):
+                    found.append((ws, cell.row, cell.column, "input_formula"))
+    return found
+
+
+def _formula_checks(book: ReadBack, wb: Workbook) -> None:
+    expected = template_cells(book, wb)
+    for title, cells in expected.items():
+        ws = wb[title]
+        for (row, col), (formula, required) in cells.items():
+            if formula is not None and required:
+                _expect(book, ws, row, col, formula)
+    for ws, row, col, which in foreign_formulas(wb, expected):
+        book.problem(ws.title, row, col, "formula", which,
+                     formula=formula_text(ws.cell(row, col).value))
 
 
 def _expect(book: ReadBack, ws: Worksheet, row: int, col: int, formula: str) -> None:
@@ -106,7 +185,7 @@ def check_workbook(path: Path) -> ReadBack:
     layout = book.layout
     _method_checks(book, layout)
     assert book.source.workbook is not None  # read with openpyxl, formulas included
-    _formula_checks(book, layout, book.source.workbook)
+    _formula_checks(book, book.source.workbook)
     for warning in book.report.warnings:
         book.problems.append(CellProblem(-1, 0, 0, "(package)", "package", warning))
     book.problems.sort()
