@@ -127,3 +127,20 @@ def test_finalize_says_what_is_missing(workbook, tmp_path):
     code, _, err = run("finalize", str(workbook), "-o", str(tmp_path / "client.xlsx"))
     assert code == 2 and title in err and "missing" in err
     assert not (tmp_path / "client.xlsx").exists()
+
+
+def test_amounts_beyond_what_excel_keeps_are_refused_at_their_field(tmp_path):
+    """A margin of 1e300 (products and sums would overflow) is a problem at its field, exit 1,
+    never an OverflowError; the largest allowed amounts compute."""
+    data = yaml.safe_load(Path(BOUTIQUE).read_text("utf-8"))
+    data["segments"][0]["margin"] = 1e300
+    data["segments"][0]["customers"] = 10**30
+    plan = tmp_path / "huge.yaml"
+    plan.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    code, _, err = run("validate", str(plan))
+    assert code == 1 and "segments[0].margin" in err and "segments[0].customers" in err
+    data["segments"][0].update(margin=1e15, customers=10**9)
+    for item in data["priorities"]:
+        item.update(impact=-1e15, cost=1e15)
+    plan.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    assert run("new", str(plan), "-o", str(tmp_path / "h.xlsx"))[0] == 0

@@ -31,8 +31,13 @@ Text = Annotated[
 Name = Annotated[
     str, Field(min_length=1, max_length=255), AfterValidator(_printable)
 ]
-Amount = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-NonNegativeAmount = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
+# The largest amount (in absolute value) and count a plan holds: what Excel keeps exactly (15
+# digits), and the bounds the workbook's validation gives the same cells.
+MAX_AMOUNT = 10**15
+MAX_COUNT = 10**9
+Amount = Annotated[float, Field(strict=True, ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False)]
+NonNegativeAmount = Annotated[float, Field(strict=True, ge=0, le=MAX_AMOUNT,
+                                           allow_inf_nan=False)]
 Fraction = Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)]
 Month = Annotated[int, Field(strict=True, ge=1, le=12)]
 
@@ -139,7 +144,7 @@ class Kpi(_Strict):
 
 class Segment(_Strict):
     name: Name
-    customers: Annotated[int, Field(strict=True, ge=0)]
+    customers: Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
     margin: Amount = Field(description="Yearly margin per customer.")
     retention: Fraction
     discount_rate: Annotated[float, Field(strict=True, ge=0, le=10, allow_inf_nan=False)] = 0.0

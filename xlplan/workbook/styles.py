@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from ..model import MAX_AMOUNT, MAX_COUNT
 from .formulas import string_literal
 from .templates import CellSpec, Translations
 
@@ -70,14 +71,14 @@ def validation(spec: CellSpec, words: Translations, list_name: str | None) -> di
         message = words.validation("ref")
     elif kind in ("integer", "month"):
         low, high = (1, 12) if kind == "month" else (spec.min, spec.max)
-        low = int(low) if low is not None else -(10**9)
-        high = int(high) if high is not None else 10**9
+        low = int(low) if low is not None else -MAX_COUNT
+        high = int(high) if high is not None else MAX_COUNT
         options = {"validate": "integer", "criteria": "between", "minimum": low,
                    "maximum": high}
         message = words.validation("whole", min=low, max=high)
     elif kind in ("number", "money", "percent"):
-        low_f = spec.min if spec.min is not None else -1e15
-        high_f = spec.max if spec.max is not None else 1e15
+        low_f = spec.min if spec.min is not None else -float(MAX_AMOUNT)
+        high_f = spec.max if spec.max is not None else float(MAX_AMOUNT)
         options = {"validate": "decimal", "criteria": "between", "minimum": _number(low_f),
                    "maximum": _number(high_f)}
         message = (words.validation("decimal", min=f"{low_f:g}", max=f"{high_f:g}")
