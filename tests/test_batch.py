@@ -10,14 +10,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from tests.strategies import NAME
+from tests.strategies import NAME, TEXT
 from xlplan import validate_plan
+from xlplan.batch import fill
 from xlplan.batch.fill import fill_bytes
 from xlplan.batch.names import MAX_STEM, unique_names
 from xlplan.cli import main
+from xlplan.errors import PlanError
 from xlplan.safe_io import atomic_write
 from xlplan.workbook import render_bytes
 
@@ -35,6 +37,58 @@ def test_template_fill_gives_the_same_bytes(name, sector, consultant, language, 
     plan = validate_plan({"client": {"name": name, "sector": sector, "consultant": consultant,
                                      "language": language, "currency": currency},
                           "plan": {"year": 2027, "review_cadence": cadence}})
+    assert fill_bytes(plan) == render_bytes(plan)
+
+
+SENTINELS = list(fill._SENTINELS.values())
+# Pieces of text that could confuse a template fill: the sentinels themselves (all but
+# impossible in real data, whose key is random: the worst case), XML's special characters,
+# what the writer escapes its own way, and what starts a formula.
+_PIECES = st.sampled_from([*SENTINELS, "XLPLANx", "&", "<", ">", "&amp;", "&#x41;", '"', "'",
+                           "]]>", "_x0041_", "_X000D_", "\r", "\n", "\t", "\x85", "\u202e",
+                           "\uffff", "😀", "=", "@", " "])
+TRICKY = st.lists(st.one_of(_PIECES, TEXT), min_size=1, max_size=5).map("".join)
+
+
+def _plan(name: str, sector: str | None, consultant: str | None, title: str = "Grow"):
+    try:
+        return validate_plan({"client": {"name": name, "sector": sector, "consultant": consultant},
+                              "priorities": [{"title": title, "quadrant": "attack-sell",
+                                              "category": "customer", "score": 3}],
+                              "plan": {"year": 2027}})
+    except PlanError:
+        reject()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=TRICKY, sector=st.one_of(st.none(), st.just(""), TRICKY),
+       consultant=st.one_of(st.none(), st.just(""), TRICKY),
+       title=st.one_of(st.just("Grow"), TRICKY))
+def test_no_text_reaches_a_placeholder(name, sector, consultant, title):
+    """A client text holding another field's sentinel, XML's special characters or the
+    writer's own escapes, and a plan text holding a sentinel: still the same bytes."""
+    plan = _plan(name, sector, consultant, title)
+    assert fill_bytes(plan) == render_bytes(plan)
+
+
+def test_a_sentinel_in_a_client_text_is_filled_in_once(monkeypatch):
+    """The fast path itself (not the normal path it falls back to) puts a name that holds the
+    sector's sentinel in as it is: one pass, what is put in is never searched again; and a
+    sentinel in another text of the plan stays that text."""
+    calls = []
+    monkeypatch.setattr("xlplan.workbook.render_bytes", lambda plan: calls.append(plan))
+    name = f"Acme {fill._SENTINELS['sector']} & <{fill._SENTINELS['consultant']}>"
+    plan = _plan(name, "Retail", f"Zoé {fill._SENTINELS['name']}")
+    data = fill_bytes(plan)
+    assert calls == []  # the template was used
+    monkeypatch.undo()
+    assert data == render_bytes(plan)
+    part = (b"<t>" + fill._SENTINELS["name"].encode() + b"</t><t>"
+            + fill._SENTINELS["sector"].encode() + b"</t>")
+    assert fill.substitute(part, {"name": f"a {SENTINELS[1]} & b", "sector": "c"}) == (
+        f"<t>a {SENTINELS[1]} &amp; b</t><t>c</t>".encode())
+    # A text of the plan that is not a client field is never filled in either.
+    plan = _plan("Acme", "Retail", None, title=f"Grow {fill._SENTINELS['name']}")
     assert fill_bytes(plan) == render_bytes(plan)
 
 
@@ -90,7 +144,7 @@ def test_batch_writes_reports_and_reruns_safely(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         "Andina.xlsx", "BOUTIQUE LUMIÈRE (c4).xlsx", "Boutique Lumière.xlsx", "etcpasswd.xlsx",
         "manifest.csv"]
-    assert not list(tmp_path.rglob("*.tmp"))
+    assert not [p for p in tmp_path.rglob("*") if "tmp" in p.name]
     andina = openpyxl.load_workbook(out / "Andina.xlsx")
     assert len(andina["Plan de acción"].tables["Actions"].ref) > 0  # the plan file was used
     manifest = list(csv.DictReader((out / "manifest.csv").open(encoding="utf-8")))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+import zlib
 from enum import StrEnum
 from pathlib import Path
 
@@ -51,7 +52,8 @@ def provenance(path: Path) -> Provenance:
             if sum(i.file_size for i in infos) > _MAX_PART_BYTES:
                 return Provenance.FOREIGN
             parts = {i.filename: archive.read(i) for i in infos}
-    except (zipfile.BadZipFile, OSError, KeyError):
+    except (zipfile.BadZipFile, OSError, KeyError, EOFError, ValueError, RuntimeError,
+            NotImplementedError, zlib.error):
         return Provenance.FOREIGN
     if CUSTOM_PART not in parts:
         return Provenance.FOREIGN

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
+import re
+import socket
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -68,14 +73,92 @@ def _mode_for(path: Path) -> int:
     return 0o666 & ~umask
 
 
+# A temporary file is hidden, beside its target, and says whose it is:
+# ``.{target name}.{pid}.{host}.{random}.xlplan-tmp``. A run killed before its rename leaves
+# it behind; the next run removes those of processes that are gone (remove_stale_temporaries).
+TMP_SUFFIX = ".xlplan-tmp"
+_TMP_NAME = re.compile(r"\..*\.(?P<pid>[0-9]{1,10})\.(?P<host>[0-9a-f]{8})\.[a-z0-9_]+"
+                       + re.escape(TMP_SUFFIX))
+_TMP_NAME_BYTES = 96  # of the target's name in it: the whole within 255 bytes (NAME_MAX)
+
+
+@functools.cache
+def _host_tag() -> str:
+    """This machine, in 8 hex digits: a process id means something only on its own host (a
+    shared or network folder is written from several)."""
+    return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+
+
+def _running(pid: int) -> bool:
+    """Whether a process of this host has that id (when unsure: yes)."""
+    if pid <= 0:
+        return True
+    if pid == os.getpid():
+        return True
+    if sys.platform == "win32":  # os.kill(pid, 0) would end the process there
+        import ctypes
+        from ctypes import wintypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        kernel32.OpenProcess.restype = wintypes.HANDLE
+        kernel32.OpenProcess.argtypes = (wintypes.DWORD, wintypes.BOOL, wintypes.DWORD)
+        kernel32.GetExitCodeProcess.argtypes = (wintypes.HANDLE, ctypes.POINTER(wintypes.DWORD))
+        kernel32.CloseHandle.argtypes = (wintypes.HANDLE,)
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return ctypes.get_last_error() != 87  # ERROR_INVALID_PARAMETER: no such process
+        try:
+            code = wintypes.DWORD()
+            if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+                return True
+            return code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):
+        return True  # another user's process (PermissionError), or a pid too large here
+    return True
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove the temporary files that xlplan processes of this host left in ``folder`` and
+    that are no longer running (a run killed before its rename); return them. Only regular
+    files named as :func:`atomic_target` names them are touched: never a link, a folder,
+    another program's file, one of a running process or of another host."""
+    removed: list[Path] = []
+    host = _host_tag()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TMP_NAME.fullmatch(entry.name)
+        if match is None or match["host"] != host:
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False) or _running(int(match["pid"])):
+                continue
+            os.unlink(entry.path)
+        except OSError:
+            continue
+        removed.append(Path(entry.path))
+    return removed
+
+
 @contextmanager
 def atomic_target(path: Path, durable: bool = True) -> Iterator[Path]:
     """A temporary path beside ``path`` to write to (streaming, for large outputs); flushed
     to disk (unless not ``durable``), renamed into place when the block ends, removed if it
-    fails."""
+    fails. Its name (hidden, ending ``.xlplan-tmp``) carries this process's id and host, so
+    that one left by a killed run can be told from one being written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    name = path.name.encode("utf-8", "surrogatepass")[:_TMP_NAME_BYTES].decode("utf-8", "ignore")
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}.{_host_tag()}.",
+                               suffix=TMP_SUFFIX, dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)

@@ -4,6 +4,11 @@ Workbooks are read in parallel with the fast (calamine) reader, after the same b
 guard as everywhere; each gives one row, computed by the Python calculations from its inputs
 (so a workbook never recalculated by Excel consolidates the same as one that was). Rows are
 streamed to a write-only workbook: memory stays flat in the number of clients.
+
+Each file is read in isolation, in a worker process (one at least): a file that fails in any
+way, even by killing the process reading it, is listed on the unreadable sheet with a reason,
+and the others are read. Spreadsheets xlplan does not read (.xlsm, .xlsb, .xls, .ods...) are
+listed there too, never skipped in silence; Excel's lock files (``~$name.xlsx``) are skipped.
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ from __future__ import annotations
 import heapq
 import os
 import warnings
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import zip_longest
@@ -29,6 +36,7 @@ from tqdm import tqdm
 from ..calc.kpis import KpiStatus
 from ..errors import XlplanError
 from ..model import Language
+from ..reader.guard import failure_reason, is_read_failure
 from ..results import compute
 from ..safe_io import atomic_target
 from ..workbook.package import exact_numbers
@@ -41,6 +49,16 @@ COLUMNS = ("client", "file", "language", "currency", "customer_capital", "fundin
            "fundable", "min_balance", "first_negative_month", "kpis_on_target", "kpi_count",
            "retained_priorities", "quadrants_without_top", "completion", "late_actions",
            "next_review", "problems")
+NOT_READ = {  # suffix -> why a file is listed as unreadable without being opened
+    ".xlsm": "macro-enabled workbook (.xlsm): not read; save it as .xlsx",
+    ".xltm": "macro-enabled template (.xltm): not read; save it as .xlsx",
+    ".xltx": "Excel template (.xltx): not read; save it as .xlsx",
+    ".xlsb": "binary workbook (.xlsb): not read; save it as .xlsx",
+    ".xls": "Excel 97-2003 workbook (.xls): not read; save it as .xlsx",
+    ".ods": "OpenDocument spreadsheet (.ods): not read; save it as .xlsx",
+}
+CRASHED = ("the reader crashed on this file (its process died: out of memory, or a fault in "
+           "a library); not read")
 
 
 @dataclass(frozen=True)
@@ -66,49 +84,123 @@ class Unreadable:
 
 
 def summarise(path: Path) -> ClientSummary | Unreadable:
-    """One workbook's portfolio row, or why it cannot give one."""
+    """One workbook's portfolio row, or why it cannot give one (never an exception, but
+    KeyboardInterrupt and SystemExit)."""
     from ..reader.workbook import read_workbook
 
     try:
         book = read_workbook(path, fast=True)
+        plan = book.valid_part
+        if plan is None:
+            first = "; ".join(str(p) for p in sorted(book.problems)[:3])
+            return Unreadable(path.name, f"{len(book.problems)} problems: {first}")
+        results = compute(plan)
+        fund = results.funding
+        return ClientSummary((
+            plan.client.name, path.name, plan.language.value, plan.client.currency,
+            results.customer_capital, fund.gap, fund.fundable, fund.min_balance,
+            fund.first_negative_month, results.kpis_by_status[KpiStatus.GREEN],
+            len(plan.kpis), results.retained_priorities, results.quadrants_without_top,
+            results.actions_completion, results.late_actions, results.next_review,
+            len(book.problems)), results.customer_capital, fund.fundable, results.late_actions)
     except XlplanError as exc:
         return Unreadable(path.name, str(exc).removeprefix(f"{path}: "))
-    plan = book.valid_part
-    if plan is None:
-        first = "; ".join(str(p) for p in sorted(book.problems)[:3])
-        return Unreadable(path.name, f"{len(book.problems)} problems: {first}")
-    results = compute(plan)
-    fund = results.funding
-    return ClientSummary((
-        plan.client.name, path.name, plan.language.value, plan.client.currency,
-        results.customer_capital, fund.gap, fund.fundable, fund.min_balance,
-        fund.first_negative_month, results.kpis_by_status[KpiStatus.GREEN], len(plan.kpis),
-        results.retained_priorities, results.quadrants_without_top,
-        results.actions_completion, results.late_actions, results.next_review,
-        len(book.problems)), results.customer_capital, fund.fundable, results.late_actions)
+    except BaseException as exc:
+        if not is_read_failure(exc):
+            raise
+        return Unreadable(path.name, f"cannot be summarised ({failure_reason(exc)})")
+
+
+def _listed(folder: Path, exclude: Path | None) -> Iterator[Path]:
+    skip = exclude.resolve() if exclude else None
+    for path in folder.iterdir():
+        if not path.name.startswith("~$") and path.is_file() and path.resolve() != skip:
+            yield path
 
 
 def workbooks_in(folder: Path, exclude: Path | None = None) -> list[Path]:
-    """The .xlsx files of a folder, in name order, without Excel lock files or the output."""
-    skip = exclude.resolve() if exclude else None
-    return sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$")
-                  and p.is_file() and p.resolve() != skip)
+    """The .xlsx files of a folder (any case: .XLSX too), in name order, without Excel lock
+    files or the output."""
+    return sorted(p for p in _listed(folder, exclude) if p.suffix.lower() == ".xlsx")
 
 
-def summaries(files: list[Path], workers: int,
-              progress: bool) -> Iterator[ClientSummary | Unreadable]:
-    if workers <= 1:
-        results: Iterator[ClientSummary | Unreadable] = map(summarise, files)
-        yield from tqdm(results, total=len(files), unit="workbook", disable=not progress)
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool, tqdm(
-            total=len(files), unit="workbook", disable=not progress) as bar:
-        chunk = max(1, min(64, len(files) // (workers * 8)))
-        window = chunk * workers * 8  # a bounded number of files in flight: flat memory
-        for start in range(0, len(files), window):
-            for item in pool.map(summarise, files[start:start + window], chunksize=chunk):
-                bar.update()
+def not_read_in(folder: Path, exclude: Path | None = None) -> list[Unreadable]:
+    """The spreadsheets of a folder that xlplan does not read (NOT_READ), each with why."""
+    return [Unreadable(p.name, NOT_READ[p.suffix.lower()])
+            for p in sorted(_listed(folder, exclude)) if p.suffix.lower() in NOT_READ]
+
+
+Summarise = Callable[[Path], ClientSummary | Unreadable]
+
+
+def summaries(files: list[Path], workers: int, progress: bool,
+              summarise: Summarise = summarise) -> Iterator[ClientSummary | Unreadable]:
+    """Each file's summary, in file order, read in ``workers`` processes (one at least).
+    ``summarise`` must be a module-level function (it is sent to the workers)."""
+    with tqdm(total=len(files), unit="workbook", disable=not progress) as bar:
+        for item in _isolated(files, max(1, workers), summarise):
+            bar.update()
+            yield item
+
+
+def _summarise_all(summarise: Summarise, paths: list[Path]) -> list[ClientSummary | Unreadable]:
+    return [summarise(path) for path in paths]
+
+
+Flight = deque[tuple[list[Path], "Future[list[ClientSummary | Unreadable]]"]]
+
+
+def _isolated(files: list[Path], workers: int,
+              summarise: Summarise) -> Iterator[ClientSummary | Unreadable]:
+    """Files read in chunks by a pool of processes, a bounded number in flight (memory stays
+    flat). A process that dies (a reader's abort or segfault, the OOM killer) breaks the pool
+    and every chunk in flight with it: those files are read again one at a time, each in a
+    fresh process, so the file that kills its reader is reported alone and the others are
+    read; then the rest goes on in a new pool."""
+    size = max(1, min(64, len(files) // (workers * 8)))
+    chunks = deque(files[i:i + size] for i in range(0, len(files), size))
+    while chunks:
+        flight: Flight = deque()
+        broken = False
+        pool = ProcessPoolExecutor(max_workers=workers)
+        try:
+            while chunks or flight:
+                while chunks and len(flight) < workers * 2:
+                    future = pool.submit(_summarise_all, summarise, chunks[0])
+                    flight.append((chunks.popleft(), future))
+                items = flight[0][1].result()
+                flight.popleft()
+                yield from items
+        except BrokenProcessPool:
+            broken = True
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if broken:
+            yield from _after_a_crash(flight, summarise)
+
+
+def _after_a_crash(flight: Flight,
+                   summarise: Summarise) -> Iterator[ClientSummary | Unreadable]:
+    """The chunks a broken pool held: those it finished as they were, the others read again
+    file by file, each alone in a single-worker pool (a new one after each crash)."""
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for paths, future in flight:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                yield from future.result()
+                continue
+            for path in paths:
+                pool = pool or ProcessPoolExecutor(max_workers=1)
+                try:
+                    item = pool.submit(summarise, path).result()
+                except BrokenProcessPool:
+                    pool.shutdown(wait=True)
+                    pool = None
+                    item = Unreadable(path.name, CRASHED)
                 yield item
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _row(ws: Any, values: Iterable[object], formats: Iterable[str | None] = ()) -> list[Any]:
@@ -133,9 +225,11 @@ def _table(name: str, headers: list[str], rows: int) -> Table:
 
 
 def consolidate(folder: Path, output: Path, language: Language = Language.EN,
-                workers: int | None = None, progress: bool = True) -> tuple[int, int]:
+                workers: int | None = None, progress: bool = True,
+                summarise: Summarise = summarise) -> tuple[int, int]:
     """Write the portfolio workbook (atomically, streamed: memory stays flat); return the
-    number of clients and of unreadable files."""
+    number of clients and of unreadable files (those not read included). ``summarise``
+    reads one file (a module-level function: tests give one that crashes)."""
     words = translations(language)
     files = workbooks_in(folder, exclude=output)
     count = workers or min(len(files) // 50 + 1, os.cpu_count() or 1)
@@ -144,11 +238,11 @@ def consolidate(folder: Path, output: Path, language: Language = Language.EN,
     headers = [words.portfolio(c) for c in COLUMNS]
     clients.append(_row(clients, headers))
     formats = [_FORMATS.get(c) for c in COLUMNS]
-    unreadable: list[Unreadable] = []
+    unreadable = not_read_in(folder, exclude=output)
     top: list[tuple[float, int, str]] = []  # a bounded heap: memory stays flat
     totals = Totals()
     with exact_numbers():  # a write-only sheet serialises each row as it is appended
-        for item in summaries(files, count, progress):
+        for item in summaries(files, count, progress, summarise):
             if isinstance(item, Unreadable):
                 unreadable.append(item)
                 continue
@@ -167,7 +261,7 @@ def consolidate(folder: Path, output: Path, language: Language = Language.EN,
         _summary_sheet(wb, words, totals, len(unreadable), sorted(top, reverse=True))
         bad = wb.create_sheet(words.portfolio("sheet_unreadable"))
         bad.append(_row(bad, [words.portfolio("file"), words.portfolio("reason")]))
-        for item in unreadable:
+        for item in sorted(unreadable, key=lambda u: u.file):
             bad.append(_row(bad, [item.file, item.reason]))
     today = datetime.combine(date.today(), datetime.min.time())
     wb.properties.created = wb.properties.modified = today

@@ -2,34 +2,49 @@
 
 Each row ends as one of: written, unchanged (same bytes already there, skipped), kept (a
 person edited the file since xlplan wrote it, or xlplan did not write it: never replaced), or
-failed (the row's plan is invalid, or writing failed; the reason and row are given). A bad row
-never stops the batch and never leaves a half-written file. A manifest (client, file, sha256,
-template version, status) is written at the end, atomically.
+failed (the row's plan is invalid, writing failed, or anything else went wrong with it: the
+reason and row are given). A bad row never stops the batch and never leaves a half-written
+file, not even one that crashes its worker process: the rows that worker held are run again
+one at a time, so only the culprit fails. A manifest (client, file, sha256, template version,
+status) is written at the end, atomically. Workers end with the batch, even a killed one, and
+the temporary files a killed batch left are removed by the next.
 """
 
 from __future__ import annotations
 
 import csv
+import ctypes
 import hashlib
 import io
 import os
-from collections import Counter
+import signal
+import sys
+import threading
+import time
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
 from dataclasses import asdict, dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 from tqdm import tqdm
 
 from ..errors import PlanError, XlplanError
 from ..provenance import Provenance, provenance
-from ..safe_io import atomic_write, csv_text, lock_file
+from ..safe_io import atomic_write, csv_text, lock_file, remove_stale_temporaries
+from ..terminal import printable
 from ..workbook import TEMPLATE_VERSION
 from .clients import ClientRow, plan_for, read_client_list
 from .fill import fill_bytes
 from .names import unique_names
 
 MANIFEST = "manifest.csv"
+CRASHED = "the worker process crashed"
+MAX_REASON = 2000  # characters of a row's reason (a plan can have thousands of problems)
+_MAX_MESSAGE = 300  # of an unexpected error's own message
 
 
 @dataclass(frozen=True)
@@ -51,33 +66,70 @@ class Outcome:
     reason: str = ""
 
 
-def _one(job: Job) -> Outcome:
-    def outcome(status: str, sha: str = "", reason: str = "") -> Outcome:
-        return Outcome(job.row.row, job.row.name, job.target.name, status, sha, reason)
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit} more)"
 
+
+def _outcome(job: Job, status: str, sha: str = "", reason: str = "") -> Outcome:
+    return Outcome(job.row.row, job.row.name, job.target.name, status, sha,
+                   _short(reason, MAX_REASON))
+
+
+def _provenance(path: Path) -> Provenance | None:
+    """Who wrote an existing file; None when it cannot even be read as a package (a
+    damaged zip can raise more than the errors provenance() expects)."""
+    try:
+        return provenance(path)
+    except Exception:
+        return None
+
+
+def _attempt(job: Job) -> Outcome:
     try:
         data = fill_bytes(plan_for(job.row, job.year, job.language, job.plans))
     except PlanError as exc:
-        return outcome("failed", reason="; ".join(str(p) for p in exc.problems))
+        return _outcome(job, "failed", reason="; ".join(str(p) for p in exc.problems))
     except XlplanError as exc:
-        return outcome("failed", reason=str(exc))
+        return _outcome(job, "failed", reason=str(exc))
     sha = hashlib.sha256(data).hexdigest()
     target = job.target
     try:
         if lock_file(target).exists():
-            return outcome("kept", sha, "open in Excel")
+            return _outcome(job, "kept", sha, "open in Excel")
+        if target.is_symlink():
+            return _outcome(job, "failed", sha, "is a link; not replaced")
         if target.exists():
-            if target.read_bytes() == data:
-                return outcome("unchanged", sha)
-            state = provenance(target)
+            if not target.is_file():
+                return _outcome(job, "failed", sha, "is not a regular file (a folder, a device "
+                                "or a pipe); not replaced")
+            if target.stat().st_size == len(data) and target.read_bytes() == data:
+                return _outcome(job, "unchanged", sha)
+            state = _provenance(target)
+            if state is None:
+                return _outcome(job, "kept", sha, "cannot be read (a damaged workbook?); "
+                                "not replaced")
             if state is Provenance.EDITED:
-                return outcome("kept", sha, "edited since xlplan generated it")
+                return _outcome(job, "kept", sha, "edited since xlplan generated it")
             if state is Provenance.FOREIGN:
-                return outcome("kept", sha, "not generated by xlplan")
+                return _outcome(job, "kept", sha, "not generated by xlplan")
         atomic_write(target, data, durable=False)
     except OSError as exc:
-        return outcome("failed", sha, f"cannot write: {exc}")
-    return outcome("written", sha)
+        return _outcome(job, "failed", sha, f"cannot write: {exc}")
+    return _outcome(job, "written", sha)
+
+
+def _one(job: Job) -> Outcome:
+    """A row's outcome, whatever happens to it: anything that goes wrong is that row's
+    failure (only an interrupt or an exit goes further)."""
+    try:
+        return _attempt(job)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except MemoryError:
+        return _outcome(job, "failed", reason="not enough memory for this row's plan")
+    except BaseException as exc:  # a defect, or a library's panic (a BaseException)
+        message = _short(str(exc), _MAX_MESSAGE)
+        return _outcome(job, "failed", reason=f"internal error: {type(exc).__name__}: {message}")
 
 
 def _jobs(rows: list[ClientRow], out_dir: Path, year: int, language: str | None,
@@ -87,20 +139,123 @@ def _jobs(rows: list[ClientRow], out_dir: Path, year: int, language: str | None,
         rows, names, strict=True)]
 
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_WATCH_SECONDS = 0.5
+
+
+def _watch_parent(parent: int) -> None:
+    """End this process soon after ``parent`` ends (polled: any platform). On POSIX an
+    orphan is adopted by another process, so its parent id changes; on Windows it does not,
+    and the parent's handle says whether it still runs."""
+    if sys.platform == "win32":
+        from multiprocessing import parent_process
+
+        handle = parent_process()
+
+        def gone() -> bool:
+            return handle is not None and not handle.is_alive()
+    else:
+        def gone() -> bool:
+            return os.getppid() != parent
+
+    def watch() -> None:
+        while not gone():
+            time.sleep(_WATCH_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="xlplan-parent-watch", daemon=True).start()
+
+
+def _die_with_parent(parent: int | None) -> None:
+    """Initialiser of a worker process: the worker ends with the batch that started it, even
+    one killed outright (SIGKILL gives it no chance to stop its workers). ``parent`` is the
+    process that starts workers, when it is the batch itself (None under forkserver)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's, which stops its pool
+    if sys.platform.startswith("linux"):
+        with suppress(OSError, AttributeError):  # the kernel kills it when its parent ends
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    watched = os.getppid() if parent is None else parent
+    if os.getppid() != watched:  # the parent ended before the line above
+        os._exit(1)
+    _watch_parent(watched)
+
+
+def _worker_pool(workers: int) -> ProcessPoolExecutor:
+    context = get_context()
+    parent = os.getpid() if context.get_start_method() in ("fork", "spawn") else None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=_die_with_parent, initargs=(parent,))
+
+
+def _run_chunk(jobs: list[Job]) -> list[Outcome]:
+    return [_one(job) for job in jobs]
+
+
+class _OneByOne:
+    """Rows whose results a crashed worker took with it, run again one at a time in a worker
+    of their own: a row that crashes it again fails alone, and the next row gets a new one.
+    (A worker, not this process: a row that can crash a process must not end the batch.)"""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def run(self, jobs: list[Job]) -> Iterator[Outcome]:
+        for job in jobs:
+            if self._pool is None:
+                self._pool = _worker_pool(1)
+            try:
+                outcome = self._pool.submit(_one, job).result()
+            except BrokenProcessPool:
+                self.close()
+                outcome = _outcome(job, "failed", reason=CRASHED)
+            yield outcome
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _parallel(jobs: list[Job], workers: int) -> Iterator[Outcome]:
+    """Outcomes in row order from ``workers`` processes, a few chunks of rows in flight at a
+    time. If a worker dies, the pool is lost with the results in flight: those rows are run
+    again one by one (only they: the window bounds them), and a new pool takes the rest."""
+    size = max(1, min(64, len(jobs) // (workers * 8)))
+    chunks = deque(jobs[i:i + size] for i in range(0, len(jobs), size))
+    again = _OneByOne()
+    try:
+        while chunks:
+            pool = _worker_pool(workers)
+            try:
+                window: deque[tuple[list[Job], Future[list[Outcome]]]] = deque()
+                broken = False
+                while window or (chunks and not broken):
+                    while chunks and not broken and len(window) < workers * 4:
+                        try:
+                            window.append((chunks[0], pool.submit(_run_chunk, chunks[0])))
+                            chunks.popleft()
+                        except BrokenProcessPool:
+                            broken = True
+                    if not window:  # broken before any of these started: one by one
+                        yield from again.run(chunks.popleft())
+                        break
+                    part, future = window.popleft()
+                    try:
+                        yield from future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        yield from again.run(part)
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        again.close()
+
+
 def run_jobs(jobs: list[Job], workers: int, progress: bool = True) -> Iterator[Outcome]:
     """Outcomes in row order; with workers > 1, in that many processes."""
-    results: Iterable[Outcome]
-    if workers <= 1:
-        results = map(_one, jobs)
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        results = pool.map(_one, jobs, chunksize=max(1, min(64, len(jobs) // (workers * 8))))
-    try:
-        yield from tqdm(results, total=len(jobs), unit="client", disable=not progress,
-                        dynamic_ncols=True)
-    finally:
-        if workers > 1:
-            pool.shutdown(cancel_futures=True)
+    results: Iterable[Outcome] = map(_one, jobs) if workers <= 1 else _parallel(jobs, workers)
+    yield from tqdm(results, total=len(jobs), unit="client", disable=not progress,
+                    dynamic_ncols=True)
 
 
 def write_manifest(out_dir: Path, outcomes: list[Outcome]) -> Path:
@@ -121,19 +276,27 @@ def run_batch(client_list: Path, out_dir: Path, year: int, language: str | None 
               progress: bool = True) -> tuple[list[Outcome], Path]:
     rows = read_client_list(client_list)
     out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_dir)  # left by a batch that was killed
     jobs = _jobs(rows, out_dir, year, language, plans)
     count = workers or min(len(jobs) // 50 + 1, os.cpu_count() or 1)
     outcomes = list(run_jobs(jobs, count, progress))
-    os.sync()  # one flush for the whole batch instead of one per file
+    remove_stale_temporaries(out_dir)  # a worker the pool ended mid-write (one that crashed)
+    if hasattr(os, "sync"):  # one flush for the whole batch instead of one per file (POSIX)
+        os.sync()
     return outcomes, write_manifest(out_dir, outcomes)
+
+
+def _shown(text: str) -> str:
+    """Text from data, on one line of the terminal: no control character reaches it."""
+    return printable(text, keep_newlines=False)
 
 
 def summary(outcomes: list[Outcome]) -> str:
     counts = Counter(o.status for o in outcomes)
     lines = [f"{counts['written']} written, {counts['unchanged']} unchanged (skipped), "
              f"{counts['kept']} kept, {counts['failed']} failed"]
-    lines += [f"  row {o.row} ({o.client or 'no name'}): kept {o.file}: {o.reason}"
-              for o in outcomes if o.status == "kept"]
-    lines += [f"  row {o.row} ({o.client or 'no name'}): failed: {o.reason}"
+    lines += [f"  row {o.row} ({_shown(o.client) or 'no name'}): kept {_shown(o.file)}: "
+              f"{_shown(o.reason)}" for o in outcomes if o.status == "kept"]
+    lines += [f"  row {o.row} ({_shown(o.client) or 'no name'}): failed: {_shown(o.reason)}"
               for o in outcomes if o.status == "failed"]
     return "\n".join(lines)
