@@ -8,6 +8,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from xlplan import Plan, validate_plan
+from xlplan.calc.arith import approx_equal
 
 # Letters users type, plus the characters that turn text into formulas or break quoting.
 _ALPHABET = st.sampled_from(list("abcdeéèàçñüÉ XYZ0123456789=+-@#\"'&%/.,;:()[]{}!?*€"))
@@ -47,8 +48,9 @@ def segments(draw: st.DrawFn) -> dict[str, Any]:
     retention = draw(st.one_of(st.floats(0, 1), st.just(1.0), st.just(0.0)))
     discount = draw(st.one_of(st.floats(0, 0.5), st.just(0.0)))
     horizon = draw(st.one_of(st.none(), st.integers(1, 30)))
-    if horizon is None and retention >= 1 + discount:
-        horizon = 5
+    factor = retention / (1 + discount)
+    if horizon is None and (factor >= 1 or approx_equal(factor, 1.0)):
+        horizon = 5  # an unbounded life at a factor of 1 would be worth infinitely much
     return {"name": draw(NAME), "customers": draw(st.integers(0, 10**6)),
             "margin": draw(CENTS), "retention": retention, "discount_rate": discount,
             "horizon": horizon, "acquisition_cost": draw(POSITIVE_CENTS)}

@@ -1,13 +1,28 @@
 """Read a plan file (YAML or JSON) into a :class:`Plan`, reporting every problem at once.
 
-Each problem carries its field path (``priorities[3].score``, indices from 0) and, for YAML,
-the line it is on. Duplicate keys are errors: a typo must not silently replace a value.
+Each problem carries its field path (``priorities[3].score``, indices from 0) and the line it
+is on. Duplicate keys are errors: a typo must not silently replace a value.
+
+A plan file may come from anyone, so reading one is bounded, with the same rules for YAML and
+JSON: at most :data:`MAX_PLAN_BYTES` of UTF-8 text (a BOM allowed) from a regular file, never
+a device or a pipe; collections nested at most :data:`MAX_DEPTH` deep and at most
+:data:`MAX_NODES` values, YAML aliases expanded (no "billion laughs"), and no alias inside its
+own anchor; number literals of at most :data:`MAX_NUMBER_CHARS` characters; numbers finite.
+The limits are checked on the YAML events or the JSON tokens, before anything is built from
+them. Every refusal is a :class:`PlanError`, never a traceback.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator
+import math
+import os
+import re
+import reprlib
+import stat
+from collections.abc import Iterator, Mapping
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +32,30 @@ from pydantic import ValidationError
 from .errors import PlanError, Problem
 from .model import Plan
 
+try:
+    from yaml import CSafeLoader as _SafeLoader  # libyaml: fast, and its event parser iterative
+except ImportError:  # pragma: no cover - a PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
 Location = tuple[str | int, ...]
+
+MAX_PLAN_BYTES = 32 * 2**20
+"""The largest plan file read (a 10,000-item plan is a few MB)."""
+MAX_DEPTH = 64
+"""Deepest nesting of collections (mappings and lists) read; a plan needs 4."""
+MAX_NODES = 2_000_000
+"""Most values (keys included, YAML aliases expanded) read; a 10,000-item plan has ~200,000."""
+MAX_NUMBER_CHARS = 1_000
+"""Longest number literal read (Python itself refuses integers of more than 4,300 digits)."""
+MAX_PROBLEMS = 1_000
+"""Most problems listed; the report says when there are more."""
+MAX_SHOWN_CHARS = 200
+"""A value quoted in a message is cut to about this length."""
+
+
+def _too_deep(aliases: bool = False) -> str:
+    expanded = " once aliases are expanded" if aliases else ""
+    return f"nested deeper than {MAX_DEPTH} levels{expanded} (refused)"
 
 
 def format_path(loc: Location) -> str:
@@ -31,44 +69,437 @@ def format_path(loc: Location) -> str:
     return out or "(top level)"
 
 
+def _refusal(source: str, message: str, line: int | None = None) -> PlanError:
+    return PlanError(source, [Problem("(file)", message, line)])
+
+
+def _line(mark: Any) -> int | None:
+    return mark.line + 1 if mark is not None else None
+
+
+def _too_many(aliases: bool) -> str:
+    expanded = " once aliases are expanded" if aliases else ""
+    return f"more than {MAX_NODES:,} values{expanded} (refused)"
+
+
+def _too_long(chars: int) -> str:
+    return f"a number of {chars:,} characters (at most {MAX_NUMBER_CHARS:,}; refused)"
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = MAX_SHOWN_CHARS
+_REPR.maxlong = 100
+_REPR.maxlevel = 3
+_REPR.maxlist = _REPR.maxdict = _REPR.maxset = _REPR.maxtuple = 10
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)``, cut short; never fails (an integer too long to print, deep nesting)."""
+    try:
+        return _REPR.repr(value)
+    except (ValueError, RecursionError):
+        if isinstance(value, int):
+            return f"<a whole number of about {int(value.bit_length() * math.log10(2)):,} digits>"
+        return f"<{type(value).__name__}>"
+
+
+def _as_text(value: Any) -> str:
+    """``str(value)``, never failing (see :func:`_shown`)."""
+    if isinstance(value, str):
+        return value
+    try:
+        return str(value)
+    except (ValueError, RecursionError):
+        return _shown(value)
+
+
+# --- the file --------------------------------------------------------------------------------
+
+def _size(count: int) -> str:
+    return f"{count // 2**20} MiB" if count % 2**20 == 0 else f"{count:,} bytes"
+
+
+def _open_without_blocking(path: str, flags: int) -> int:
+    """A FIFO put in place of the file after it was checked must not block the open."""
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+
+
+def _read_text(path: Path) -> str:
+    """The text of a plan file: a regular file of at most MAX_PLAN_BYTES of UTF-8, its BOM
+    dropped and its line ends ``\\n``; or a PlanError saying why not."""
+    source = str(path)
+    not_a_file = "cannot be read: not a regular file (a device, pipe or socket; refused)"
+    too_large = f"larger than {_size(MAX_PLAN_BYTES)} (refused)"
+    try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise _refusal(source, "cannot be read: a folder, not a file")
+        if not stat.S_ISREG(mode):
+            raise _refusal(source, not_a_file)
+        with open(path, "rb", opener=_open_without_blocking) as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise _refusal(source, not_a_file)  # swapped since checked
+            if info.st_size > MAX_PLAN_BYTES:
+                raise _refusal(source, too_large)
+            # one more byte than the file's size (never a 32 MiB buffer for a small file), then
+            # the rest up to the limit if there was more (a file growing, or one that says 0)
+            want = min(info.st_size, MAX_PLAN_BYTES) + 1
+            data = file.read(want)
+            if len(data) == want and want <= MAX_PLAN_BYTES:
+                data += file.read(MAX_PLAN_BYTES + 1 - want)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise _refusal(source, f"cannot be read: {exc}") from None
+    if len(data) > MAX_PLAN_BYTES:
+        raise _refusal(source, too_large)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _refusal(source, f"cannot be read: not UTF-8 text (byte 0x{data[exc.start]:02x} "
+                               f"at offset {exc.start:,}: {exc.reason})",
+                       data.count(b"\n", 0, exc.start) + 1) from None
+    text = text.removeprefix("\ufeff")
+    if "\r" in text:  # as a file opened as text reads it
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+# --- YAML ------------------------------------------------------------------------------------
+
+class _PlanLoader(_SafeLoader):
+    """The safe loader; a value its constructor cannot build is a YAML error at its line."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (yaml.YAMLError, RecursionError, MemoryError):
+            raise
+        except Exception as exc:  # PyYAML's constructors fail in many ways on odd values
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {_shown(node.value)} as {kind} ({exc})",
+                node.start_mark) from None
+
+
+def _timestamp(loader: _PlanLoader, node: yaml.ScalarNode) -> Any:
+    """A date that does not exist (2027-02-30) stays text: its field then says what it wants."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except (ValueError, TypeError, AttributeError, OverflowError, LookupError):
+        return loader.construct_scalar(node)
+
+
+_PlanLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+def _is_number(loader: _PlanLoader, event: yaml.ScalarEvent) -> bool:
+    tag = event.tag
+    if tag is None or tag == "!":
+        resolve: Any = loader.resolve  # (untyped in the stubs)
+        tag = resolve(yaml.ScalarNode, event.value, event.implicit)
+    return tag in _NUMBER_TAGS
+
+
+def _scan_yaml(text: str, source: str) -> None:
+    """Refuse, before composing, what would be too deep or too big once built.
+
+    Streams the parser's events (libyaml's parser is iterative; its composer is not), keeping
+    for each anchor the size and height of its node with aliases expanded: a billion laughs is
+    refused after a few hundred events, in a few KiB."""
+    loader = _PlanLoader(text)
+    anchors: dict[str, tuple[int, int]] = {}  # anchor -> (values, height), aliases expanded
+    stack: list[list[Any]] = []  # open collections: [anchor, values, highest child's height]
+    total = 0  # values so far, aliases expanded
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                if len(stack) >= MAX_DEPTH:
+                    raise _refusal(source, _too_deep(), _line(event.start_mark))
+                stack.append([event.anchor, 1, 0])
+                total += 1
+                continue
+            if isinstance(event, yaml.ScalarEvent):
+                anchor, size, height = event.anchor, 1, 0
+                if len(event.value) > MAX_NUMBER_CHARS and _is_number(loader, event):
+                    raise _refusal(source, _too_long(len(event.value)), _line(event.start_mark))
+                total += 1
+            elif isinstance(event, yaml.AliasEvent):
+                if any(frame[0] == event.anchor for frame in stack):
+                    raise _refusal(source, f"the alias *{event.anchor} is inside its own anchor "
+                                           "(a recursive structure; refused)",
+                                   _line(event.start_mark))
+                anchor = None
+                size, height = anchors.get(str(event.anchor), (1, 0))  # undefined: composer's
+                total += size
+            elif isinstance(event, yaml.CollectionEndEvent) and stack:
+                anchor, size, height = stack.pop()  # counted in total as it grew
+                height += 1
+            else:
+                continue
+            if total > MAX_NODES:
+                raise _refusal(source, _too_many(bool(anchors)), _line(event.start_mark))
+            if anchor is not None:
+                anchors[anchor] = (size, height)
+            if stack:
+                frame = stack[-1]
+                frame[1] += size
+                frame[2] = max(frame[2], height)
+                if len(stack) + height > MAX_DEPTH:
+                    raise _refusal(source, _too_deep(True), _line(event.start_mark))
+    finally:
+        loader.dispose()
+
+
 def _walk_yaml(node: yaml.Node, loc: Location, lines: dict[Location, int],
-               problems: list[Problem]) -> None:
+               problems: list[Problem], walked: set[int] | None = None) -> None:
+    """The line of every path and the duplicate keys. A node reached again through an alias is
+    not walked again: its paths there take the line of the path the alias is at, and its
+    duplicate keys are reported once (the walk is as long as the text, not its expansion)."""
     lines.setdefault(loc, node.start_mark.line + 1)
+    if walked is None:
+        walked = set()
+    if isinstance(node, yaml.ScalarNode) or id(node) in walked:
+        return
+    walked.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue  # a list or mapping as a key: the constructor refuses it
             key = str(key_node.value)
             line = key_node.start_mark.line + 1
-            if key in seen:
+            if key in seen and len(problems) <= MAX_PROBLEMS:
                 problems.append(Problem(format_path((*loc, key)),
                                         f"duplicate key (first given on line {seen[key]})", line))
             seen[key] = line
             lines[(*loc, key)] = line
-            _walk_yaml(value_node, (*loc, key), lines, problems)
+            _walk_yaml(value_node, (*loc, key), lines, problems, walked)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk_yaml(item, (*loc, index), lines, problems)
+            _walk_yaml(item, (*loc, index), lines, problems, walked)
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[Location, int], list[Problem]]:
-    """Safe-load YAML, with the line of every path and the duplicate keys found."""
-    loader = yaml.SafeLoader(text)
+    """Safe-load YAML, with the line of every path and the duplicate keys found.
+
+    The event stream is checked first (see :func:`_scan_yaml`), so the node graph walked and
+    built after it is at most MAX_DEPTH deep and MAX_NODES large, aliases expanded."""
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, {}, []
-        lines: dict[Location, int] = {}
-        problems: list[Problem] = []
-        _walk_yaml(node, (), lines, problems)
-        return loader.construct_document(node), lines, problems
+        _scan_yaml(text, source)
+        loader = _PlanLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None, {}, []
+            lines: dict[Location, int] = {}
+            problems: list[Problem] = []
+            _walk_yaml(node, (), lines, problems)
+            return loader.construct_document(node), lines, problems
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
-        raise PlanError(source, [Problem("(file)", f"not valid YAML: {reason}", line)]) from None
-    finally:
-        loader.dispose()
+        if "maximum nesting depth" in reason:  # libyaml's own limit (1,000), met in look-ahead
+            raise _refusal(source, _too_deep(), _line(mark)) from None
+        raise _refusal(source, f"not valid YAML: {reason}", _line(mark)) from None
+    except RecursionError:  # not expected after the scan: belt and braces
+        raise _refusal(source, _too_deep()) from None
 
+
+# --- JSON ------------------------------------------------------------------------------------
+
+_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+_SCALAR = r'[^\s,:\[\]{}"]++'
+# A key, with its value when that is a string or a scalar (as most are); a string; a bracket;
+# a scalar (a number, a literal). A string with no end runs to the end of the text: no match
+# is tried twice from a place, and the scan is linear.
+_JSON_TOKEN = re.compile(
+    rf'(?P<key>{_STRING})\s*+:\s*+(?:(?P<text>{_STRING})|(?P<scalar>{_SCALAR}))?'
+    rf'|{_STRING}?|[\[{{]|[\]}}]|(?P<bare>{_SCALAR})', re.DOTALL)
+
+
+class _Open:
+    """A collection open in the JSON scan."""
+
+    __slots__ = ("index", "key", "loc", "mapping", "seen")
+
+    def __init__(self, loc: Location, mapping: bool) -> None:
+        self.loc = loc
+        self.mapping = mapping
+        self.key = ""
+        self.index = 0
+        self.seen: dict[str, int] = {}
+
+
+def _json_key(token: str) -> str:
+    if "\\" not in token:
+        return token[1:-1]
+    try:
+        key = json.loads(token)
+    except ValueError:  # json.loads of the whole text then says what is wrong
+        return token
+    return key if isinstance(key, str) else token
+
+
+def _scan_json(text: str, source: str, record: bool = True
+               ) -> tuple[dict[Location, int], list[Problem]]:
+    """The line of every path and the duplicate keys (unless not ``record``), as
+    :func:`_walk_yaml` finds them; and, before json.loads builds anything, the limits YAML
+    has (depth, values, numbers).
+
+    Exact on valid JSON. On invalid JSON the limits hold for the part json.loads reads before
+    it stops at its first error (a closing bracket too many ends the scan)."""
+    lines: dict[Location, int] = {}
+    problems: list[Problem] = []
+    stack: list[_Open] = []
+    line, pos, values = 1, 0, 0
+    for match in _JSON_TOKEN.finditer(text):
+        start = match.start()
+        line += text.count("\n", pos, start)
+        pos = start
+        key_token, value, scalar = match.group("key", "text", "scalar")
+        first = match.group()[0]
+        top = stack[-1] if stack else None
+        if first in "]}":
+            if top is None:
+                break
+            stack.pop()
+            continue
+        loc: Location = ()
+        if key_token is not None:
+            values += 1 + (value is not None or scalar is not None)
+            if record:
+                frame = top or _Open((), True)
+                key = _json_key(key_token)
+                loc = (*frame.loc, key)
+                if key in frame.seen and len(problems) <= MAX_PROBLEMS:
+                    problems.append(Problem(
+                        format_path(loc), f"duplicate key (first given on line "
+                                          f"{frame.seen[key]})", line))
+                frame.seen[key] = line
+                frame.key = key
+                lines[loc] = line
+        else:
+            values += 1
+            scalar = match.group("bare")
+            if record:
+                if top is not None and top.mapping:
+                    loc = (*top.loc, top.key)
+                elif top is not None:
+                    loc = (*top.loc, top.index)
+                    top.index += 1
+                lines.setdefault(loc, line)
+        if values > MAX_NODES:
+            raise _refusal(source, _too_many(False), line)
+        if scalar is not None:
+            if len(scalar) > MAX_NUMBER_CHARS and scalar[0] in "-0123456789":
+                raise _refusal(source, _too_long(len(scalar)), line)
+        elif first in "[{":
+            if len(stack) >= MAX_DEPTH:
+                raise _refusal(source, _too_deep(), line)
+            stack.append(_Open(loc, first == "{"))
+    return lines, problems
+
+
+_JSON_STRING = re.compile(rf"{_STRING}?", re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+# Each byte as a separator (b" ": white space as ``\s`` has it in ASCII, punctuation) or as
+# part of a scalar (b"a")
+_SCALAR_BYTES = bytes(32 if b in b' \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f,:[]{}"' else 97
+                      for b in range(256))
+
+
+def _json_within_limits(text: str) -> bool:
+    """Whether the text keeps the limits :func:`_scan_json` checks, found in C, with no Python
+    step per token (if not, the scan says where the text breaks them)."""
+    if text.count('"') > 2 * MAX_NODES:  # more strings than that, maybe: let the scan count
+        return False
+    bare, values = _JSON_STRING.subn(" ", text)
+    if re.search(rf'[-0-9][^\s,:\[\]{{}}"]{{{MAX_NUMBER_CHARS}}}', bare):
+        return False
+    encoded = bare.encode()
+    brackets = encoded.translate(None, _NOT_BRACKETS)
+    scalars = encoded.translate(_SCALAR_BYTES)
+    values += scalars.count(b" a") + scalars.startswith(b"a")
+    if values + brackets.count(b"[") + brackets.count(b"{") > MAX_NODES:
+        return False
+    depth = 0
+    for byte in brackets:
+        if byte in b"[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return False
+        elif depth:
+            depth -= 1
+        else:
+            break  # a closing bracket too many: json.loads stops there
+    return True
+
+
+class _LinesOnDemand(Mapping[Location, int]):
+    """The line of every path of a JSON text, scanned for when a problem first needs one."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._lines: dict[Location, int] | None = None
+
+    def _found(self) -> dict[Location, int]:
+        if self._lines is None:
+            try:
+                self._lines = _scan_json(self._text, "")[0]
+            except PlanError:  # not expected: the text was found within the limits
+                self._lines = {}
+            self._text = ""
+        return self._lines
+
+    def __getitem__(self, loc: Location) -> int:
+        return self._found()[loc]
+
+    def __iter__(self) -> Iterator[Location]:
+        return iter(self._found())
+
+    def __len__(self) -> int:
+        return len(self._found())
+
+
+def _json_constant(name: str) -> float:
+    """``NaN``, ``Infinity``, ``-Infinity`` (not JSON, but Python writes them) are read as the
+    numbers they name, so that their field refuses them at its path and line, as it does
+    YAML's ``.nan`` and ``.inf``: numbers must be finite."""
+    return float(name)
+
+
+def _parse_json(text: str, source: str) -> tuple[Any, Mapping[Location, int], list[Problem]]:
+    """json.loads, once the text is known to be within the limits; the lines of its paths
+    and its duplicate keys are found by :func:`_scan_json` when there is a use for them."""
+    if not _json_within_limits(text):
+        _scan_json(text, source, record=False)  # refuses it, saying where
+    repeated = False
+
+    def mapping(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal repeated
+        found = dict(pairs)
+        repeated = repeated or len(found) < len(pairs)
+        return found
+
+    try:
+        data = json.loads(text, object_pairs_hook=mapping, parse_constant=_json_constant)
+    except json.JSONDecodeError as exc:
+        raise _refusal(source, f"not valid JSON: {exc.msg}", exc.lineno) from None
+    except ValueError as exc:  # an integer too long for Python: refused by the scan already
+        raise _refusal(source, f"not valid JSON: {exc}") from None
+    except RecursionError:  # not expected after the scan: belt and braces
+        raise _refusal(source, _too_deep()) from None
+    if repeated:
+        return data, *_scan_json(text, source)
+    return data, _LinesOnDemand(text), []
+
+
+# --- validation ------------------------------------------------------------------------------
 
 _MESSAGES = {
     "missing": "required",
@@ -100,12 +531,19 @@ _BOUNDS = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "
            "less_than": "<"}
 
 
-def _problem(error: Any, lines: dict[Location, int]) -> Problem:
+def _non_finite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def _problem(error: Any, lines: Mapping[Location, int]) -> Problem:
+    if error["type"] in _BOUNDS and _non_finite(error.get("input")):
+        # NaN is neither below nor above a bound: say what is wrong with it
+        error = {**error, "type": "finite_number", "ctx": None}
     loc = _clean_loc(error["loc"])
     kind = error["type"]
     ctx = error.get("ctx") or {}
     code = _CODES.get(kind, "out_of_bound" if kind in _BOUNDS else None)
-    params: dict[str, str] = {"value": repr(error.get("input"))}
+    params: dict[str, str] = {"value": _shown(error.get("input"))}
     if kind in _BOUNDS:
         params.update(op=_BOUNDS[kind], limit=str(next(iter(ctx.values()))))
     if kind in ("literal_error", "enum"):
@@ -115,12 +553,13 @@ def _problem(error: Any, lines: dict[Location, int]) -> Problem:
                    tuple(sorted(params.items())))
 
 
-def problems_of(exc: ValidationError, lines: dict[Location, int] | None = None) -> list[Problem]:
+def problems_of(exc: ValidationError,
+                lines: Mapping[Location, int] | None = None) -> list[Problem]:
     """A pydantic error as our problems: a field path and a message a person can act on."""
-    return [_problem(error, lines or {}) for error in exc.errors()]
+    return [_problem(error, {} if lines is None else lines) for error in exc.errors()]
 
 
-def _line_of(loc: Location, lines: dict[Location, int]) -> int | None:
+def _line_of(loc: Location, lines: Mapping[Location, int]) -> int | None:
     while loc and loc not in lines:
         loc = loc[:-1]
     return lines.get(loc)
@@ -130,7 +569,7 @@ def _message(error: Any) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     got = error.get("input")
-    shown = f" (got {got!r})" if kind not in ("missing", "model_type") and not isinstance(
+    shown = f" (got {_shown(got)})" if kind not in ("missing", "model_type") and not isinstance(
         got, dict | list) else ""
     if kind in ("literal_error", "enum"):
         return f"must be {ctx.get('expected')}{shown}"
@@ -175,52 +614,102 @@ def _cross_checks(data: Any) -> Iterator[tuple[Location, str, str, dict[str, str
                 if norm in first:
                     other = f"{key}[{first[norm]}].{field}"
                     yield ((key, index, field),
-                           f"duplicate of {other} ({value!r}); names must be unique",
-                           "duplicate", {"other": other, "value": repr(value)})
+                           f"duplicate of {other} ({_shown(value)}); names must be unique",
+                           "duplicate", {"other": other, "value": _shown(value)})
                 first.setdefault(norm, index)
-    titles = {str(item.get("title", "")).strip() for _, item in _items(data, "priorities")}
+    titles = {_as_text(item.get("title", "")).strip() for _, item in _items(data, "priorities")}
     for index, action in _items(data, "actions"):
         ref = action.get("priority")
         if isinstance(ref, str) and ref.strip() and ref.strip() not in titles:
             yield (("actions", index, "priority"),
-                   f"names no priority (got {ref!r}); must be one of the priorities' titles",
-                   "unknown_priority", {"value": repr(ref)})
+                   f"names no priority (got {_shown(ref)}); must be one of the priorities' "
+                   "titles", "unknown_priority", {"value": _shown(ref)})
 
 
-def validate_plan(data: Any, source: str = "plan", lines: dict[Location, int] | None = None,
+@functools.cache
+def _field_names() -> frozenset[str]:
+    schema = Plan.model_json_schema()
+    return frozenset(name for part in (schema, *schema.get("$defs", {}).values())
+                     for name in part.get("properties", {}))
+
+
+def _first_part(value: Any, budget: list[int], done: dict[int, Any]) -> Any:
+    """The data with only its first list items and unknown keys (as many as the budget holds)
+    and all its known keys: validating it gives only some of the data's problems, the first."""
+    if isinstance(value, list | tuple | set | frozenset | dict) and id(value) in done:
+        return done[id(value)]
+    if isinstance(value, dict):
+        part: Any = done.setdefault(id(value), {})
+        for key, item in value.items():
+            if key in _field_names() or budget[0] > 0:
+                budget[0] -= key not in _field_names()
+                part[key] = _first_part(item, budget, done)
+        return part
+    if isinstance(value, list | tuple | set | frozenset):
+        part = done.setdefault(id(value), [])
+        for item in islice(value, max(budget[0], 0)):
+            budget[0] -= 1
+            part.append(_first_part(item, budget, done))
+        return part
+    return value
+
+
+def _validated(data: Any, lines: Mapping[Location, int]
+               ) -> tuple[Plan | None, list[Problem], bool]:
+    """The plan, or its problems and whether there are more: past MAX_PROBLEMS, only those of
+    the first part of the data are listed (a million wrong items must not take minutes and
+    gigabytes to report)."""
+    try:
+        return Plan.model_validate(data), [], False
+    except ValidationError as exc:
+        if exc.error_count() <= MAX_PROBLEMS:
+            return None, problems_of(exc, lines), False
+    try:
+        Plan.model_validate(_first_part(data, [MAX_PROBLEMS], {}))
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)[:MAX_PROBLEMS]
+        return None, [_problem(error, lines) for error in errors], True
+    return None, [], True  # not expected: the first part has some of the problems
+
+
+def validate_plan(data: Any, source: str = "plan", lines: Mapping[Location, int] | None = None,
                   problems: list[Problem] | None = None) -> Plan:
-    """Validate raw data into a Plan or raise PlanError listing every problem."""
-    lines = lines or {}
+    """Validate raw data into a Plan or raise PlanError listing every problem (at most
+    MAX_PROBLEMS of them, saying so when there are more)."""
+    lines = {} if lines is None else lines
     found = list(problems or [])
     plan: Plan | None = None
+    more = False
     try:
-        plan = Plan.model_validate(data)
-    except ValidationError as exc:
-        found += problems_of(exc, lines)
-    for loc, message, code, params in _cross_checks(data):
-        found.append(Problem(format_path(loc), message, _line_of(loc, lines), code,
-                             tuple(sorted(params.items()))))
+        plan, invalid, more = _validated(data, lines)
+        found += invalid
+        for loc, message, code, params in islice(_cross_checks(data), MAX_PROBLEMS + 1):
+            found.append(Problem(format_path(loc), message, _line_of(loc, lines), code,
+                                 tuple(sorted(params.items()))))
+    except RecursionError:  # data built by a caller, nested past Python's stack
+        found.append(Problem("(top level)", _too_deep()))
     if found or plan is None:
-        raise PlanError(source, sorted(set(found), key=lambda p: (p.line or 0, p.where)))
+        listed = sorted(set(found), key=lambda p: (p.line or 0, p.where))
+        if more or len(listed) > MAX_PROBLEMS:
+            listed = [Problem("(top level)", f"more than {MAX_PROBLEMS:,} problems: the first "
+                                             "ones are listed"), *listed[:MAX_PROBLEMS]]
+        raise PlanError(source, listed)
     return plan
 
 
 def load_plan(path: str | Path) -> Plan:
-    """Load a ``.yaml``/``.yml``/``.json`` plan file."""
+    """Load a ``.yaml``/``.yml``/``.json`` plan file, or raise PlanError saying why not."""
     path = Path(path)
+    source = str(path)
+    text = _read_text(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(str(path), [Problem("(file)", f"cannot be read: {exc}")]) from None
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise PlanError(str(path), [Problem("(file)", f"not valid JSON: {exc.msg}",
-                                                exc.lineno)]) from None
-        return validate_plan(data, str(path))
-    data, lines, problems = parse_yaml(text, str(path))
-    return validate_plan(data, str(path), lines, problems)
+        if path.suffix.lower() == ".json":
+            data, lines, problems = _parse_json(text, source)
+        else:
+            data, lines, problems = parse_yaml(text, source)
+        return validate_plan(data, source, lines, problems)
+    except RecursionError:  # belt and braces: the scans bound the depth
+        raise _refusal(source, _too_deep()) from None
 
 
 def plan_schema() -> dict[str, Any]:

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from .calc.arith import approx_equal
+
 SCHEMA_VERSION = 1
 EXCEL_CELL_MAX_CHARS = 32_767
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -153,7 +155,8 @@ class Segment(_Strict):
 
     @model_validator(mode="after")
     def _finite_without_horizon(self) -> Segment:
-        if self.horizon is None and self.retention >= 1 + self.discount_rate:
+        factor = self.retention / (1 + self.discount_rate)  # as calc.customers computes it
+        if self.horizon is None and (factor >= 1 or approx_equal(factor, 1.0)):
             raise PydanticCustomError(
                 "infinite_ltv", "with no horizon, retention must be below 1 + discount_rate "
                 "(otherwise the lifetime value is infinite)")
