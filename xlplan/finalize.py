@@ -21,7 +21,7 @@ from openpyxl.workbook.workbook import Workbook
 from .engine.libreoffice import to_pdf
 from .errors import XlplanError
 from .reader.check import foreign_formulas, formula_text, template_cells
-from .reader.guard import UnreadableWorkbook, inspect_package
+from .reader.guard import UnreadableWorkbook
 from .reader.workbook import ReadBack, read_workbook
 from .workbook.package import resaved_bytes
 from .workbook.templates import Translations
@@ -98,8 +98,8 @@ def _freeze_foreign_formulas(book: ReadBack, formulas: Workbook, values: Workboo
 
 def finalize_workbook(path: Path, freeze_input_formulas: bool = False) -> Finalized:
     """The client's copy of ``path`` as bytes; the input is only read."""
-    report = inspect_package(path)
     book = read_workbook(path)
+    report = book.report
     _missing_parts(book)
     words: Translations = book.words
     plan = book.valid_part

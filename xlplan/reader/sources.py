@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..provenance import CUSTOM_PART, custom_property
 from ..workbook.layout import TableBounds
-from .guard import UnreadableWorkbook
+from .guard import UnreadableWorkbook, failure_reason, is_read_failure
 
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*?>\s*<f[\s>/]')
 
@@ -137,14 +137,24 @@ class CalamineSheet:
                     yield r, c, value
 
 
+def _unreadable(path: Path, reader: str, exc: BaseException) -> UnreadableWorkbook:
+    """What a reader's failure on a file becomes (never a KeyboardInterrupt or SystemExit,
+    which the caller lets through)."""
+    return UnreadableWorkbook(f"{path}: cannot be read as a workbook ({reader}: "
+                              f"{failure_reason(exc)})")
+
+
 def open_openpyxl(path: Path) -> BookSource:
     try:
         wb = openpyxl.load_workbook(path, data_only=False, keep_vba=False, keep_links=False)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise UnreadableWorkbook(f"{path}: cannot be read as a workbook ({exc})") from None
-    props = {p.name: str(p.value) for p in wb.custom_doc_props.props}
-    sheets: dict[str, SheetSource] = {ws.title: OpenpyxlSheet(ws) for ws in wb.worksheets}
-    return BookSource(list(wb.sheetnames), sheets, props.get("xlplan.language"), wb,
+        props = {p.name: str(p.value) for p in wb.custom_doc_props.props}
+        sheets: dict[str, SheetSource] = {ws.title: OpenpyxlSheet(ws) for ws in wb.worksheets}
+        names = list(wb.sheetnames)
+    except BaseException as exc:  # openpyxl raises many kinds on a damaged file
+        if not is_read_failure(exc):
+            raise
+        raise _unreadable(path, "openpyxl", exc) from None
+    return BookSource(names, sheets, props.get("xlplan.language"), wb,
                       _template_number(props.get("xlplan.template")))
 
 
@@ -172,8 +182,10 @@ def open_calamine(path: Path, parts: dict[str, str]) -> BookSource:
         book.close()
     except UnreadableWorkbook:
         raise
-    except Exception as exc:  # calamine raises its own errors on damaged files
-        raise UnreadableWorkbook(f"{path}: cannot be read as a workbook ({exc})") from None
+    except BaseException as exc:  # its own errors, and a Rust panic (not an Exception)
+        if not is_read_failure(exc):
+            raise
+        raise _unreadable(path, "python-calamine", exc) from None
     return BookSource(names, sheets, None, None, read_template_version(path))
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from ..errors import PlanError
+from ..errors import PlanError, XlplanError
 from ..loading import Location, validate_plan
 from ..model import Language, Plan
 from ..workbook.layout import (
@@ -33,7 +33,13 @@ from ..workbook.templates import (
     template_version,
     translations,
 )
-from .guard import PackageReport, UnreadableWorkbook, inspect_package
+from .guard import (
+    PackageReport,
+    UnreadableWorkbook,
+    failure_reason,
+    inspect_package,
+    is_read_failure,
+)
 from .sources import BookSource, SheetSource, open_calamine, open_openpyxl
 
 _INVALID = object()  # a value that could not be read; its cell already has a problem
@@ -256,8 +262,27 @@ def read_workbook(path: Path, fast: bool = False) -> ReadBack:
     """Read a workbook: raise UnreadableWorkbook if it cannot be read at all, else return the
     data with every problem found (types, lists, values outside the tables, and the plan's
     own rules). ``fast`` reads values with calamine (no formulas: for consolidating many
-    workbooks). A workbook is read as the template version that made it describes it."""
+    workbooks). A workbook is read as the template version that made it describes it.
+
+    Whatever goes wrong while reading (a damaged part, an odd value, a reader's crash, even a
+    MemoryError) becomes UnreadableWorkbook naming the file, for every command that reads
+    one; only KeyboardInterrupt and SystemExit go through."""
     path = Path(path)
+    try:
+        return _read_workbook(path, fast)
+    except UnreadableWorkbook as exc:
+        if str(exc).startswith(f"{path}: "):
+            raise
+        raise UnreadableWorkbook(f"{path}: {exc}") from None
+    except XlplanError:
+        raise
+    except BaseException as exc:
+        if not is_read_failure(exc):
+            raise
+        raise UnreadableWorkbook(f"{path}: cannot be read ({failure_reason(exc)})") from None
+
+
+def _read_workbook(path: Path, fast: bool) -> ReadBack:
     report = inspect_package(path)
     source = open_calamine(path, report.sheet_parts) if fast else open_openpyxl(path)
     words = translations(_language(source))
