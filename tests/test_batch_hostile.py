@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from xlplan import safe_io
-from xlplan.batch import clients, run
+from xlplan.batch import clients, run, workers
 from xlplan.batch.clients import ClientListError, read_client_list
 from xlplan.batch.run import CRASHED, Outcome, run_batch, summary
 from xlplan.cli import main
@@ -264,7 +264,7 @@ def test_an_orphaned_worker_ends_on_its_own():
             worker = os.fork()
             if worker == 0:
                 try:
-                    run._watch_parent(me)
+                    workers._watch_parent(me)
                     time.sleep(30)
                 finally:
                     os._exit(0)

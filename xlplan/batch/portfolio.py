@@ -41,6 +41,7 @@ from ..results import compute
 from ..safe_io import atomic_target
 from ..workbook.package import exact_numbers
 from ..workbook.templates import Translations, translations
+from .workers import worker_pool
 
 TOP_CLIENTS = 30
 _FORMATS = {"customer_capital": "#,##0", "funding_gap": "#,##0", "min_balance": "#,##0",
@@ -162,7 +163,7 @@ def _isolated(files: list[Path], workers: int,
     while chunks:
         flight: Flight = deque()
         broken = False
-        pool = ProcessPoolExecutor(max_workers=workers)
+        pool = worker_pool(workers, quiet=True)
         try:
             while chunks or flight:
                 while chunks and len(flight) < workers * 2:
@@ -190,7 +191,7 @@ def _after_a_crash(flight: Flight,
                 yield from future.result()
                 continue
             for path in paths:
-                pool = pool or ProcessPoolExecutor(max_workers=1)
+                pool = pool or worker_pool(1, quiet=True)
                 try:
                     item = pool.submit(summarise, path).result()
                 except BrokenProcessPool:

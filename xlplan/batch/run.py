@@ -13,21 +13,14 @@ the temporary files a killed batch left are removed by the next.
 from __future__ import annotations
 
 import csv
-import ctypes
 import hashlib
 import io
 import os
-import signal
-import sys
-import threading
-import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import suppress
 from dataclasses import asdict, dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 from tqdm import tqdm
@@ -40,6 +33,7 @@ from ..workbook import TEMPLATE_VERSION
 from .clients import ClientRow, plan_for, read_client_list
 from .fill import fill_bytes
 from .names import unique_names
+from .workers import worker_pool
 
 MANIFEST = "manifest.csv"
 CRASHED = "the worker process crashed"
@@ -139,54 +133,6 @@ def _jobs(rows: list[ClientRow], out_dir: Path, year: int, language: str | None,
         rows, names, strict=True)]
 
 
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
-_WATCH_SECONDS = 0.5
-
-
-def _watch_parent(parent: int) -> None:
-    """End this process soon after ``parent`` ends (polled: any platform). On POSIX an
-    orphan is adopted by another process, so its parent id changes; on Windows it does not,
-    and the parent's handle says whether it still runs."""
-    if sys.platform == "win32":
-        from multiprocessing import parent_process
-
-        handle = parent_process()
-
-        def gone() -> bool:
-            return handle is not None and not handle.is_alive()
-    else:
-        def gone() -> bool:
-            return os.getppid() != parent
-
-    def watch() -> None:
-        while not gone():
-            time.sleep(_WATCH_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="xlplan-parent-watch", daemon=True).start()
-
-
-def _die_with_parent(parent: int | None) -> None:
-    """Initialiser of a worker process: the worker ends with the batch that started it, even
-    one killed outright (SIGKILL gives it no chance to stop its workers). ``parent`` is the
-    process that starts workers, when it is the batch itself (None under forkserver)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's, which stops its pool
-    if sys.platform.startswith("linux"):
-        with suppress(OSError, AttributeError):  # the kernel kills it when its parent ends
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    watched = os.getppid() if parent is None else parent
-    if os.getppid() != watched:  # the parent ended before the line above
-        os._exit(1)
-    _watch_parent(watched)
-
-
-def _worker_pool(workers: int) -> ProcessPoolExecutor:
-    context = get_context()
-    parent = os.getpid() if context.get_start_method() in ("fork", "spawn") else None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               initializer=_die_with_parent, initargs=(parent,))
-
-
 def _run_chunk(jobs: list[Job]) -> list[Outcome]:
     return [_one(job) for job in jobs]
 
@@ -202,7 +148,7 @@ class _OneByOne:
     def run(self, jobs: list[Job]) -> Iterator[Outcome]:
         for job in jobs:
             if self._pool is None:
-                self._pool = _worker_pool(1)
+                self._pool = worker_pool(1)
             try:
                 outcome = self._pool.submit(_one, job).result()
             except BrokenProcessPool:
@@ -225,7 +171,7 @@ def _parallel(jobs: list[Job], workers: int) -> Iterator[Outcome]:
     again = _OneByOne()
     try:
         while chunks:
-            pool = _worker_pool(workers)
+            pool = worker_pool(workers)
             try:
                 window: deque[tuple[list[Job], Future[list[Outcome]]]] = deque()
                 broken = False
