@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -20,9 +21,6 @@ CENTS = st.integers(-10**9, 10**9).map(lambda c: c / 100)
 POSITIVE_CENTS = st.integers(0, 10**9).map(lambda c: c / 100)
 DATES = st.dates(date(2026, 1, 1), date(2028, 12, 31))
 QUADRANTS = st.sampled_from(["attack-sell", "attack-manage", "defend-sell", "defend-manage"])
-CATEGORIES = st.sampled_from(["financial", "customer", "process", "technology"])
-
-
 def _unique(items: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     seen: set[str] = set()
     out = []
@@ -56,47 +54,93 @@ def segments(draw: st.DrawFn) -> dict[str, Any]:
             "horizon": horizon, "acquisition_cost": draw(POSITIVE_CENTS)}
 
 
+SCALE = st.one_of(st.none(), st.integers(1, 3))
+# Categories: built-in codes and the client's own labels (hostile ones among them).
+CATEGORY_POOL = ["financial", "customer", "process", "technology", "people", "Rentabilité",
+                 "Other's [x]", "=SUM(1)", "Pilier #1"]
+
+
+def _link(draw: st.DrawFn, names: list[str]) -> str | None:
+    return draw(st.one_of(st.none(), st.sampled_from(names))) if names else None
+
+
 @st.composite
-def priorities(draw: st.DrawFn) -> dict[str, Any]:
-    return {"title": draw(NAME), "quadrant": draw(QUADRANTS), "category": draw(CATEGORIES),
+def priorities(draw: st.DrawFn, categories: list[str],
+               objectives: list[str]) -> dict[str, Any]:
+    return {"title": draw(NAME), "quadrant": draw(QUADRANTS),
+            "category": draw(st.sampled_from(categories)),
             "score": draw(st.sampled_from([0, 1, 2, 3, 3])), "impact": draw(CENTS),
             "cost": draw(st.one_of(st.just(0.0), POSITIVE_CENTS)),
-            "owner": draw(st.one_of(st.none(), NAME))}
+            "owner": draw(st.one_of(st.none(), NAME)), "objective": _link(draw, objectives),
+            "likelihood": draw(SCALE), "urgency": draw(SCALE), "ease": draw(SCALE),
+            "ambition": draw(st.sampled_from([None, "realistic", "ambitious"]))}
 
 
 @st.composite
-def funding_lines(draw: st.DrawFn) -> dict[str, Any]:
-    return {"label": draw(NAME), "month": draw(st.integers(1, 12)),
+def funding_lines(draw: st.DrawFn, priorities: list[str] | None = None) -> dict[str, Any]:
+    line = {"label": draw(NAME), "month": draw(st.integers(1, 12)),
             "amount": draw(POSITIVE_CENTS), "monthly": draw(st.booleans())}
+    if priorities is not None:
+        line["priority"] = _link(draw, priorities)
+    return line
 
 
 @st.composite
-def actions(draw: st.DrawFn, titles: list[str]) -> dict[str, Any]:
+def actions(draw: st.DrawFn, titles: list[str], initiatives: Sequence[str] = (),
+            segments: Sequence[str] = ()) -> dict[str, Any]:
     start = draw(st.one_of(st.none(), DATES))
     due = draw(st.one_of(st.none(), DATES))
     if start and due and due < start:
         start, due = due, start
     return {"what": draw(NAME), "who": draw(st.one_of(st.none(), NAME)), "start": start,
-            "due": due, "priority": draw(st.one_of(st.none(), st.sampled_from(titles)))
-            if titles else None,
+            "due": due, "priority": _link(draw, titles),
             "status": draw(st.sampled_from(["todo", "in_progress", "done", "blocked"])),
-            "cost": draw(POSITIVE_CENTS)}
+            "cost": draw(POSITIVE_CENTS), "initiative": _link(draw, list(initiatives)),
+            "segment": _link(draw, list(segments))}
 
 
 @st.composite
-def objectives(draw: st.DrawFn) -> dict[str, Any]:
-    return {"title": draw(NAME), "category": draw(st.one_of(st.none(), CATEGORIES)),
+def objectives(draw: st.DrawFn, categories: list[str]) -> dict[str, Any]:
+    return {"title": draw(NAME), "category": draw(st.one_of(st.none(),
+                                                            st.sampled_from(categories))),
             "measure": draw(st.one_of(st.none(), NAME)),
             "target": draw(st.one_of(st.none(), CENTS)),
             "deadline": draw(st.one_of(st.none(), DATES)),
-            "why": draw(st.one_of(st.none(), NAME)), "owner": draw(st.one_of(st.none(), NAME))}
+            "why": draw(st.one_of(st.none(), NAME)), "owner": draw(st.one_of(st.none(), NAME)),
+            "ambitious": draw(st.sampled_from([None, True, False])),
+            "realistic": draw(st.sampled_from([None, True, False]))}
+
+
+@st.composite
+def initiatives(draw: st.DrawFn, objectives: list[str]) -> dict[str, Any]:
+    return {"objective": draw(st.sampled_from(objectives)), "title": draw(NAME),
+            "measure": draw(st.one_of(st.none(), NAME)),
+            "target": draw(st.one_of(st.none(), st.just(0.0), CENTS)),
+            "actual": draw(st.one_of(st.none(), CENTS)), "due": draw(st.one_of(st.none(), DATES)),
+            "owner": draw(st.one_of(st.none(), NAME))}
+
+
+@st.composite
+def risks(draw: st.DrawFn) -> dict[str, Any]:
+    return {"title": draw(NAME), "kind": draw(st.sampled_from([None, "internal", "external"])),
+            "likelihood": draw(SCALE), "impact": draw(SCALE),
+            "mitigation": draw(st.one_of(st.none(), NAME)),
+            "owner": draw(st.one_of(st.none(), NAME))}
 
 
 @st.composite
 def plans(draw: st.DrawFn, max_items: int = 8) -> Plan:
     """A valid plan (built through the same validation as a plan file)."""
-    prios = _unique(draw(st.lists(priorities(), max_size=max_items)), "title")
+    categories = draw(st.lists(st.sampled_from(CATEGORY_POOL), min_size=1, max_size=5,
+                               unique=True))
+    objs = _unique(draw(st.lists(objectives(categories), max_size=4)), "title")
+    objective_titles = [o["title"].strip() for o in objs]
+    prios = _unique(draw(st.lists(priorities(categories, objective_titles),
+                                  max_size=max_items)), "title")
     titles = [p["title"].strip() for p in prios]
+    inits = _unique(draw(st.lists(initiatives(objective_titles), max_size=4)), "title") if (
+        objective_titles) else []
+    segs = _unique(draw(st.lists(segments(), max_size=5)), "name")
     data = {
         "client": {"name": draw(NAME), "language": draw(st.sampled_from(["fr", "es", "en"])),
                    "currency": draw(st.sampled_from(["EUR", "USD", "MXN", "GBP", "XYZ"])),
@@ -104,14 +148,19 @@ def plans(draw: st.DrawFn, max_items: int = 8) -> Plan:
         "plan": {"year": 2027, "as_of": draw(DATES),
                  "review_cadence": draw(st.sampled_from(["quarterly", "semiannual", "annual"])),
                  "opening_cash": draw(CENTS),
-                 "amber_threshold": draw(st.sampled_from([0.5, 0.8, 0.9, 0.95]))},
-        "objectives": _unique(draw(st.lists(objectives(), max_size=4)), "title"),
+                 "amber_threshold": draw(st.sampled_from([0.5, 0.8, 0.9, 0.95])),
+                 "categories": categories},
+        "objectives": objs,
+        "initiatives": inits,
+        "risks": _unique(draw(st.lists(risks(), max_size=4)), "title"),
         "barriers": draw(st.lists(NAME, max_size=3)),
         "kpis": _unique(draw(st.lists(kpis(), max_size=max_items)), "name"),
-        "segments": _unique(draw(st.lists(segments(), max_size=5)), "name"),
+        "segments": segs,
         "priorities": prios,
-        "funding": {"uses": draw(st.lists(funding_lines(), max_size=6)),
+        "funding": {"uses": draw(st.lists(funding_lines(titles), max_size=6)),
                     "sources": draw(st.lists(funding_lines(), max_size=6))},
-        "actions": draw(st.lists(actions(titles), max_size=max_items)),
+        "actions": draw(st.lists(actions(titles, [i["title"].strip() for i in inits],
+                                         [s["name"].strip() for s in segs]),
+                                 max_size=max_items)),
     }
     return validate_plan(data, "generated")

@@ -112,7 +112,7 @@ def test_score_priorities_sorts_whole_rows_by_rank(runs):
     ws = openpyxl.load_workbook(run.output)[translations(run.plan.language).sheet("priorities")]
     hostile = next(c for row in ws.iter_rows() for c in row if c.value == "=1+1 Formula-like")
     assert hostile.data_type == "s" and hostile.quotePrefix
-    assert "6" in run.result.message.splitlines()[0]
+    assert str(len(run.plan.priorities)) in run.result.message.splitlines()[0]
 
 
 def test_check_funding_marks_each_negative_month_and_says_why(runs):
@@ -210,10 +210,18 @@ def test_check_plan_lists_every_problem_with_a_link(runs, tmp_path):
 def test_check_plan_on_a_clean_plan_says_so(example_plans, tmp_path):
     """No problem: the sheet says so and the macro reports nothing found."""
     boutique = dated(example_plans["boutique"])
-    complete = [o for o in boutique.objectives if o.measure and o.why and o.owner]
-    priorities = [p.model_copy(update={"score": 3}) if p.quadrant.value == "attack-manage"
-                  else p for p in boutique.priorities]
-    plan = boutique.model_copy(update={"objectives": complete, "priorities": priorities})
+    complete = [o.model_copy(update={"ambitious": True, "realistic": True})
+                for o in boutique.objectives if o.measure and o.why and o.owner]
+    first = next(p for p in boutique.priorities if p.quadrant.value == "attack-manage")
+    priorities = [p.model_copy(update={"score": 3}) if p is first else p
+                  for p in boutique.priorities]
+    priorities = [p.model_copy(update={"objective": complete[0].title, "cost": 0.0})
+                  if p.score == 3 else p for p in priorities]  # one per quadrant, each funded
+    risks = [r.model_copy(update={"mitigation": "plan B"}) for r in boutique.risks]
+    actions = [a.model_copy(update={"priority": a.priority or priorities[0].title})
+               for a in boutique.actions]
+    plan = boutique.model_copy(update={"objectives": complete, "priorities": priorities,
+                                       "risks": risks, "actions": actions})
     run = run_macro("check-plan", plan, tmp_path)
     words = translations(plan.language)
     if run.result.findings:

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.libreoffice
 
 REQUIRED_NAMES = ("AsOfDate", "OpeningCash", "KpisOnTarget", "CustomerCapital",
                   "RetainedPriorities", "TotalUses", "TotalSources", "FundingGap",
-                  "MinCumulativeBalance", "FundingOK", "ActionsCompletion", "LateActions")
+                  "MinCumulativeBalance", "FundingOK", "ActionsCompletion", "LateActions",
+                  "UnfundedPriorities", "PrioritiesWithoutObjective", "QuadrantsOverloaded",
+                  "HighRisks", "QuickWins")
 
 
 def recalc_all(plans_by_name: dict[str, Plan], tmp: Path) -> dict[str, tuple[BuiltWorkbook, Path]]:

@@ -70,15 +70,18 @@ def test_inputs_are_unlocked_computed_cells_locked(example_plans):
 
 
 def test_input_validation_lists_and_checks(example_plans):
-    """Dropdowns for quadrant, category, status, score, direction; numeric and date checks."""
+    """Dropdowns for quadrant, status, score, direction, ambition, risk kind; the category
+    dropdowns follow the Categories table; numeric and date checks."""
     plan = example_plans["boutique"]
     words = translations(plan.language)
     wb = load(plan)
     formulas = {(dv.type, dv.formula1) for ws in wb.worksheets
                 for dv in ws.data_validations.dataValidation}
-    for group in ("quadrant", "category", "status", "direction", "cadence", "yesno"):
+    for group in ("quadrant", "status", "direction", "cadence", "yesno", "ambition",
+                  "risk_kind"):
         assert ("list", '"' + ",".join(words.choice_labels(group)) + '"') in formulas
     assert ("list", '"3,2,1,0"') in formulas
+    assert ("list", "List_categories_label") in formulas
     assert {"whole", "decimal", "date"} <= {t for t, _ in formulas}
 
 

@@ -170,7 +170,8 @@ def validate(plan_file: Path) -> None:
 def check(workbook: Path, fmt: str) -> None:
     """List every problem of an edited workbook, each with its cell, in its language.
 
-    Exit 0 when clean, 1 when there are problems, 2 when the file cannot be read at all.
+    Exit 0 when clean or with warnings only (advice on the method), 1 when there is an
+    error, 2 when the file cannot be read at all.
     """
     from .reader.check import check_workbook
 
@@ -178,15 +179,20 @@ def check(workbook: Path, fmt: str) -> None:
         book = check_workbook(workbook)
     if fmt == "json":
         report = {"file": str(workbook), "language": book.words.language.value,
-                  "problems": [{"cell": p.cell, "kind": p.kind, "message": p.message}
+                  "problems": [{"cell": p.cell, "kind": p.kind, "message": p.message,
+                                "severity": "warning" if p.is_warning else "error"}
                                for p in book.problems]}
         echo(json_printable(json.dumps(report, indent=2, ensure_ascii=False)))
     else:
+        warning = book.words.check("warning")
         for problem in book.problems:
-            echo(str(problem))
-        count = len(book.problems)
-        echo(f"{workbook}: {count} problem{'s' if count != 1 else ''}", err=True)
-    sys.exit(EXIT_PROBLEMS if book.problems else 0)
+            echo(f"{problem.cell}: {warning}: {problem.message}" if problem.is_warning
+                 else str(problem))
+        warnings = sum(p.is_warning for p in book.problems)
+        errors = len(book.problems) - warnings
+        echo(f"{workbook}: {errors} error{'s' if errors != 1 else ''}, "
+             f"{warnings} warning{'s' if warnings != 1 else ''}", err=True)
+    sys.exit(EXIT_PROBLEMS if any(not p.is_warning for p in book.problems) else 0)
 
 
 STDOUT = Path("-")

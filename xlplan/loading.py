@@ -30,7 +30,7 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import PlanError, Problem
-from .model import Plan
+from .model import DEFAULT_CATEGORIES, Plan
 
 try:
     from yaml import CSafeLoader as _SafeLoader  # libyaml: fast, and its event parser iterative
@@ -605,7 +605,7 @@ def _items(data: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
 def _cross_checks(data: Any) -> Iterator[tuple[Location, str, str, dict[str, str]]]:
     """Checks across lists, run on the raw data so they report alongside field errors."""
     for key, field in (("kpis", "name"), ("segments", "name"), ("priorities", "title"),
-                       ("objectives", "title")):
+                       ("objectives", "title"), ("initiatives", "title"), ("risks", "title")):
         first: dict[str, int] = {}
         for index, item in _items(data, key):
             value = item.get(field)
@@ -617,13 +617,96 @@ def _cross_checks(data: Any) -> Iterator[tuple[Location, str, str, dict[str, str
                            f"duplicate of {other} ({_shown(value)}); names must be unique",
                            "duplicate", {"other": other, "value": _shown(value)})
                 first.setdefault(norm, index)
-    titles = {_as_text(item.get("title", "")).strip() for _, item in _items(data, "priorities")}
-    for index, action in _items(data, "actions"):
-        ref = action.get("priority")
-        if isinstance(ref, str) and ref.strip() and ref.strip() not in titles:
-            yield (("actions", index, "priority"),
-                   f"names no priority (got {_shown(ref)}); must be one of the priorities' "
-                   "titles", "unknown_priority", {"value": _shown(ref)})
+    yield from _link_checks(data)
+
+
+# Each link names its target exactly (as the workbook's dropdowns give it): (where the link
+# is, its field, the list it names, that list's name field, the i18n word for the target).
+LINKS = (
+    ("actions", "priority", "priorities", "title", "priority"),
+    ("actions", "initiative", "initiatives", "title", "initiative"),
+    ("actions", "segment", "segments", "name", "segment"),
+    ("priorities", "objective", "objectives", "title", "objective"),
+    ("initiatives", "objective", "objectives", "title", "objective"),
+    ("funding.uses", "priority", "priorities", "title", "priority"),
+)
+
+
+def _listed(data: Any, path: str) -> Iterator[tuple[Location, dict[str, Any]]]:
+    """The items of the list at a dotted path (``funding.uses``), with their locations."""
+    *parents, key = path.split(".")
+    for parent in parents:
+        data = data.get(parent) if isinstance(data, dict) else None
+    base = tuple(parents)
+    for index, item in _items(data, key):
+        yield (*base, key, index), item
+
+
+def _names(data: Any, path: str, field: str) -> set[str]:
+    return {_as_text(item.get(field, "")).strip() for _, item in _listed(data, path)}
+
+
+def canonical_categories(data: Any) -> Any:
+    """The data with every category that names a built-in one (its code, or its label in the
+    plan's language, case aside: ``People``, ``Personnes``) given as the built-in's code, the
+    way the workbook reads it back; the client's own labels as they are."""
+    if not isinstance(data, dict):
+        return data
+    from .workbook.templates import translations
+
+    client = data.get("client")
+    language = client.get("language") if isinstance(client, dict) else None
+    words = translations(language if language in ("fr", "es", "en") else "en")
+
+    def code(value: Any) -> Any:
+        return (words.choice_code("category", value) or value) if isinstance(value, str) else (
+            value)
+
+    out = dict(data)
+    settings = out.get("plan")
+    if isinstance(settings, dict) and isinstance(settings.get("categories"), list):
+        out["plan"] = {**settings, "categories": [code(c) for c in settings["categories"]]}
+    for key in ("objectives", "priorities"):
+        items = out.get(key)
+        if isinstance(items, list):
+            out[key] = [{**item, "category": code(item["category"])}
+                        if isinstance(item, dict) and "category" in item else item
+                        for item in items]
+    return out
+
+
+def _link_checks(data: Any) -> Iterator[tuple[Location, str, str, dict[str, str]]]:
+    for source, field, target, name, word in LINKS:
+        names = _names(data, target, name)
+        for loc, item in _listed(data, source):
+            ref = item.get(field)
+            if isinstance(ref, str) and ref.strip() and ref.strip() not in names:
+                yield ((*loc, field), f"names no {word} (got {_shown(ref)}); must be one of "
+                       f"the {target.split('.')[-1]}' {name}s", f"unknown_{word}",
+                       {"value": _shown(ref)})
+    settings = data.get("plan") if isinstance(data, dict) else None
+    categories = settings.get("categories") if isinstance(settings, dict) else None
+    if categories is None:
+        categories = list(DEFAULT_CATEGORIES)
+    if isinstance(categories, list):
+        allowed = {_as_text(c).strip() for c in categories}
+        for key in ("objectives", "priorities"):
+            for index, item in _items(data, key):
+                value = item.get("category")
+                if isinstance(value, str) and value.strip() and value.strip() not in allowed:
+                    yield ((key, index, "category"),
+                           f"must be one of plan.categories ({', '.join(sorted(allowed))}); "
+                           f"got {_shown(value)}", "unknown_category",
+                           {"value": _shown(value), "choices": ", ".join(sorted(allowed))})
+        first: dict[str, int] = {}
+        for index, value in enumerate(categories):
+            norm = _as_text(value).strip().casefold()
+            if norm in first:
+                other = f"plan.categories[{first[norm]}]"
+                yield (("plan", "categories", index), f"duplicate of {other} ({_shown(value)}); "
+                       "names must be unique", "duplicate",
+                       {"other": other, "value": _shown(value)})
+            first.setdefault(norm, index)
 
 
 @functools.cache
@@ -681,6 +764,7 @@ def validate_plan(data: Any, source: str = "plan", lines: Mapping[Location, int]
     plan: Plan | None = None
     more = False
     try:
+        data = canonical_categories(data)
         plan, invalid, more = _validated(data, lines)
         found += invalid
         for loc, message, code, params in islice(_cross_checks(data), MAX_PROBLEMS + 1):

@@ -42,6 +42,7 @@ NonNegativeAmount = Annotated[float, Field(strict=True, ge=0, le=MAX_AMOUNT,
                                            allow_inf_nan=False)]
 Fraction = Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)]
 Month = Annotated[int, Field(strict=True, ge=1, le=12)]
+Scale = Annotated[int, Field(strict=True, ge=1, le=3)]  # likelihood, urgency, ease, impact
 
 
 class Language(StrEnum):
@@ -61,12 +62,29 @@ class Cadence(StrEnum):
 
 
 class Category(StrEnum):
-    """The four balanced-scorecard buckets."""
+    """The built-in categories: the four balanced-scorecard buckets and the people pillar. A
+    plan may use its own labels instead (``plan.categories``)."""
 
     FINANCIAL = "financial"
     CUSTOMER = "customer"
     PROCESS = "process"
     TECHNOLOGY = "technology"
+    PEOPLE = "people"
+
+
+DEFAULT_CATEGORIES = ("financial", "customer", "process", "technology")
+
+
+class Ambition(StrEnum):
+    """How a priority is grouped: the realistic ideas, and the ambitious ones."""
+
+    REALISTIC = "realistic"
+    AMBITIOUS = "ambitious"
+
+
+class RiskKind(StrEnum):
+    INTERNAL = "internal"
+    EXTERNAL = "external"
 
 
 class Direction(StrEnum):
@@ -113,15 +131,42 @@ class PlanSettings(_Strict):
     amber_threshold: Annotated[float, Field(strict=True, gt=0, lt=1)] = Field(
         default=0.9, description="KPI attainment from which a KPI is amber rather than red."
     )
+    categories: Annotated[list[Name], Field(min_length=1, max_length=50)] = Field(
+        default=list(DEFAULT_CATEGORIES),
+        description="The scorecard categories of objectives and priorities: any of the "
+        "built-in financial, customer, process, technology, people, or the client's own labels.")
 
 
 class Objective(_Strict):
     title: Name
-    category: Category | None = None
+    category: Name | None = Field(default=None, description="One of plan.categories.")
     measure: Text | None = None
     target: Amount | None = None
     deadline: date | None = None
     why: Text | None = Field(default=None, description="The objective of the objective.")
+    owner: Text | None = None
+    ambitious: bool | None = Field(default=None, description="The leader's judgement.")
+    realistic: bool | None = Field(default=None, description="The leader's judgement.")
+
+
+class Initiative(_Strict):
+    """A step towards an objective, with a milestone: a measure and its target by a date."""
+
+    objective: Name = Field(description="Title of the objective it serves.")
+    title: Name
+    measure: Text | None = None
+    target: Amount | None = None
+    actual: Amount | None = Field(default=None, description="Where the measure stands now.")
+    due: date | None = None
+    owner: Text | None = None
+
+
+class Risk(_Strict):
+    title: Name
+    kind: RiskKind | None = None
+    likelihood: Scale | None = None
+    impact: Scale | None = None
+    mitigation: Text | None = None
     owner: Text | None = None
 
 
@@ -152,6 +197,10 @@ class Segment(_Strict):
     discount_rate: Annotated[float, Field(strict=True, ge=0, le=10, allow_inf_nan=False)] = 0.0
     horizon: Annotated[int, Field(strict=True, ge=1, le=100)] | None = None
     acquisition_cost: NonNegativeAmount = 0.0
+    service: Text | None = Field(default=None, description="The service plan for the segment.")
+    channels: Text | None = None
+    ideal_efforts: Text | None = Field(default=None, description="What an ideal customer of "
+                                       "the segment does for the company.")
 
     @model_validator(mode="after")
     def _finite_without_horizon(self) -> Segment:
@@ -166,12 +215,17 @@ class Segment(_Strict):
 class Priority(_Strict):
     title: Name
     quadrant: Quadrant
-    category: Category
+    category: Name = Field(description="One of plan.categories.")
     score: Literal[0, 1, 2, 3]
     impact: Amount = 0.0
     cost: NonNegativeAmount = 0.0
     owner: Text | None = None
     notes: Text | None = None
+    objective: Name | None = Field(default=None, description="Title of the objective served.")
+    likelihood: Scale | None = Field(default=None, description="Of success, 1-3.")
+    urgency: Scale | None = None
+    ease: Scale | None = None
+    ambition: Ambition | None = None
 
 
 class FundingLine(_Strict):
@@ -181,8 +235,12 @@ class FundingLine(_Strict):
     monthly: bool = Field(default=False, description="Repeat the amount from month to 12.")
 
 
+class Use(FundingLine):
+    priority: Name | None = Field(default=None, description="Title of the priority it funds.")
+
+
 class Funding(_Strict):
-    uses: list[FundingLine] = []
+    uses: list[Use] = []
     sources: list[FundingLine] = []
 
 
@@ -196,6 +254,8 @@ class Action(_Strict):
     priority: Text | None = Field(default=None, description="Title of a priority.")
     status: Status = Status.TODO
     cost: NonNegativeAmount = 0.0
+    initiative: Name | None = Field(default=None, description="Title of an initiative.")
+    segment: Name | None = Field(default=None, description="Name of the segment it serves.")
 
     @model_validator(mode="after")
     def _due_after_start(self) -> Action:
@@ -213,12 +273,14 @@ class Plan(_Strict):
     client: Client
     plan: PlanSettings
     objectives: list[Objective] = []
+    initiatives: list[Initiative] = []
     barriers: list[Text] = Field(default=[], description="What the company will NOT do.")
     retrospective: Retrospective = Retrospective()
     competitors: list[Competitor] = []
     kpis: list[Kpi] = []
     segments: list[Segment] = []
     priorities: list[Priority] = []
+    risks: list[Risk] = []
     funding: Funding = Funding()
     actions: list[Action] = []
 

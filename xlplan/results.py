@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from .calc import actions as action_calc
-from .calc import arith, customers, funding, kpis, objectives, priorities
+from .calc import arith, customers, funding, kpis, links, objectives, priorities
 from .calc.kpis import KpiStatus
 from .calc.priorities import Decision, QuadrantView
 from .model import Plan, Quadrant, Status
+
+PRIORITY_FUNDING_ROWS = 6  # the funding sheet's view of the top priorities (sheets.yaml)
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,21 @@ class SegmentResult:
     retention_factor: float
     ltv: float
     value: float
+    rank: int = 0  # 1 for the most valuable segment
+    actions: int = 0  # actions serving it
+
+
+@dataclass(frozen=True)
+class ObjectiveLinks:
+    priorities: int  # priorities serving it
+    initiatives: int
+    progress: float | None  # the mean progress of its initiatives
+
+
+@dataclass(frozen=True)
+class RiskResult:
+    score: int | None  # likelihood x impact
+    high: bool
 
 
 @dataclass(frozen=True)
@@ -34,6 +51,10 @@ class PriorityResult:
     roi: float | None
     rank: int
     slot: int | None  # place among its quadrant's top priorities
+    quick_win: bool = False
+    funded: float = 0.0  # the yearly total of the uses linked to it
+    unfunded: bool = False
+    top_number: int | None = None  # 1, 2, ... for the score-3 ones, in list order
 
 
 @dataclass(frozen=True)
@@ -47,6 +68,9 @@ class PlanResults:
     as_of: date
     next_review: date
     objectives_missing: tuple[tuple[str, ...], ...]
+    objective_links: tuple[ObjectiveLinks, ...]
+    initiatives_progress: tuple[float | None, ...]
+    risks: tuple[RiskResult, ...]
     kpis: tuple[KpiResult, ...]
     segments: tuple[SegmentResult, ...]
     priorities: tuple[PriorityResult, ...]
@@ -57,6 +81,8 @@ class PlanResults:
     actions: tuple[ActionResult, ...]
     actions_by_status: dict[Status, int]
     actions_completion: float
+    priorities_without_objective: int
+    quadrants_overloaded: int
 
     @property
     def kpis_by_status(self) -> dict[KpiStatus, int]:
@@ -78,6 +104,18 @@ class PlanResults:
     def late_actions(self) -> int:
         return sum(a.late for a in self.actions)
 
+    @property
+    def quick_wins(self) -> int:
+        return sum(p.quick_win for p in self.priorities)
+
+    @property
+    def unfunded_priorities(self) -> int:
+        return sum(p.unfunded for p in self.priorities)
+
+    @property
+    def high_risks(self) -> int:
+        return sum(r.high for r in self.risks)
+
     def defined_names(self) -> dict[str, object]:
         """The workbook's defined names and the value each must hold."""
         fund = self.funding
@@ -97,6 +135,11 @@ class PlanResults:
             "ActionsCompletion": self.actions_completion,
             "LateActions": self.late_actions,
             "NextReviewDate": self.next_review,
+            "UnfundedPriorities": self.unfunded_priorities,
+            "PrioritiesWithoutObjective": self.priorities_without_objective,
+            "QuadrantsOverloaded": self.quadrants_overloaded,
+            "HighRisks": self.high_risks,
+            "QuickWins": self.quick_wins,
         }
 
 
@@ -128,6 +171,11 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
         "customers_summary.customers": sum(s.customers for s in plan.segments),
         "priorities_summary.retained": r.retained_priorities,
         "priorities_summary.quadrants_without_top": r.quadrants_without_top,
+        "priorities_summary.quick_wins": r.quick_wins,
+        "priorities_summary.quadrants_overloaded": r.quadrants_overloaded,
+        "priorities_summary.without_objective": r.priorities_without_objective,
+        "priorities_summary.unfunded": r.unfunded_priorities,
+        "priorities_summary.high_risks": r.high_risks,
         "funding_summary.total_uses": fund.total_uses,
         "funding_summary.total_sources": fund.total_sources,
         "funding_summary.funding_gap": fund.gap,
@@ -145,6 +193,9 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
         "dashboard.customer_capital": names["CustomerCapital"],
         "dashboard.retained_priorities": names["RetainedPriorities"],
         "dashboard.quadrants_without_top": names["QuadrantsWithoutTop"],
+        "dashboard.quick_wins": names["QuickWins"],
+        "dashboard.unfunded_priorities": names["UnfundedPriorities"],
+        "dashboard.high_risks": names["HighRisks"],
         "dashboard.total_uses": names["TotalUses"],
         "dashboard.total_sources": names["TotalSources"],
         "dashboard.funding_gap": names["FundingGap"],
@@ -157,18 +208,33 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
     for status, count in r.actions_by_status.items():
         fields[f"status_counts.{status.value}"] = count
     tables: dict[str, list[dict[str, object]]] = {
-        "objectives": [{"missing": m} for m in r.objectives_missing],
+        "objectives": [{"missing": m, "priorities": linked.priorities, "initiatives":
+                        linked.initiatives, "progress": linked.progress}
+                       for m, linked in zip(r.objectives_missing, r.objective_links, strict=True)],
+        "initiatives": [{"progress": p} for p in r.initiatives_progress],
+        "risks": [{"score": k.score, "high": k.high if k.score is not None else None}
+                  for k in r.risks],
         "kpis": [{"gap": k.gap, "gap_ratio": k.gap_ratio, "attainment": k.attainment,
                   "status": k.status} for k in r.kpis],
-        "segments": [{"retention_factor": s.retention_factor, "ltv": s.ltv, "value": s.value}
-                     for s in r.segments],
+        "segments": [{"retention_factor": s.retention_factor, "ltv": s.ltv, "value": s.value,
+                      "rank": s.rank, "actions": s.actions} for s in r.segments],
         "priorities": [{"decision": p.decision, "net": p.net, "roi": p.roi, "rank": p.rank,
-                        "slot": p.slot} for p in r.priorities],
+                        "slot": p.slot, "quick_win": p.quick_win, "funded": p.funded,
+                        "unfunded": p.unfunded, "top_number": p.top_number}
+                       for p in r.priorities],
         "uses": [{"yearly_total": t} for t in r.uses_yearly],
         "sources": [{"yearly_total": t} for t in r.sources_yearly],
         "actions": [{"days": a.days, "late": a.late} for a in r.actions],
     }
     grids: dict[str, object] = {}
+    top = [(item, result) for item, result in zip(plan.priorities, r.priorities, strict=True)
+           if result.top_number is not None]
+    for number in range(1, PRIORITY_FUNDING_ROWS + 1):
+        item, result = top[number - 1] if number <= len(top) else (None, None)
+        row = {"title": item.title if item else None, "cost": item.cost if item else None,
+               "funded": result.funded if result else None}
+        for column, value in row.items():
+            grids[f"priority_funding.top_{number}.{column}"] = value
     for quadrant, view in r.matrix.items():
         attitude, activity = quadrant.value.split("-")
         titles = view.top_titles
@@ -206,29 +272,56 @@ def compute(plan: Plan, today: date | None = None) -> PlanResults:
         segment_results.append(SegmentResult(
             retention_factor=customers.retention_factor(seg.retention, seg.discount_rate),
             ltv=ltv, value=customers.segment_value(seg.customers, ltv)))
+    segment_ranks = links.ranks_by_value([s.value for s in segment_results])
+    served = [a.segment for a in plan.actions]
+    segment_results = [SegmentResult(s.retention_factor, s.ltv, s.value, rank,
+                                     links.count_naming(seg.name, served))
+                       for s, rank, seg in zip(segment_results, segment_ranks, plan.segments,
+                                               strict=True)]
     nets = [priorities.net(p.impact, p.cost) for p in plan.priorities]
+    uses_yearly = tuple(funding.yearly_total(u) for u in plan.funding.uses)
+    linked_uses = [(u.priority, total) for u, total in zip(plan.funding.uses, uses_yearly,
+                                                            strict=True)]
+    funded = [links.linked_total(p.title, linked_uses) for p in plan.priorities]
     items = [(p.title, p.quadrant, p.score) for p in plan.priorities]
     ranks = priorities.ranks([p.score for p in plan.priorities], nets)
     slots = priorities.quadrant_slots(items)
     priority_results = tuple(
-        PriorityResult(priorities.decision(p.score), n, priorities.roi(p.impact, p.cost), r, s)
-        for p, n, r, s in zip(plan.priorities, nets, ranks, slots, strict=True))
+        PriorityResult(priorities.decision(p.score), n, priorities.roi(p.impact, p.cost), r, s,
+                       links.quick_win(p.score, p.ease, p.urgency), f,
+                       links.unfunded(p.score, p.cost, f), t)
+        for p, n, r, s, f, t in zip(plan.priorities, nets, ranks, slots, funded,
+                                    links.top_numbers([p.score for p in plan.priorities]),
+                                    strict=True))
+    top = [p for p in plan.priorities if p.score == priorities.TOP_SCORE]
+    progress = tuple(links.progress(i.target, i.actual) for i in plan.initiatives)
+    objective_links = tuple(ObjectiveLinks(
+        links.count_naming(o.title, (p.objective for p in plan.priorities)),
+        links.count_naming(o.title, (i.objective for i in plan.initiatives)),
+        links.mean(g for i, g in zip(plan.initiatives, progress, strict=True)
+                   if i.objective == o.title)) for o in plan.objectives)
+    risk_scores = [links.risk_score(r.likelihood, r.impact) for r in plan.risks]
     fund = funding.funding_plan(plan.plan.opening_cash, plan.funding.uses, plan.funding.sources)
     return PlanResults(
         as_of=as_of,
         next_review=objectives.next_review(as_of, plan.plan.review_cadence),
         objectives_missing=tuple(objectives.missing_smart(o) for o in plan.objectives),
+        objective_links=objective_links,
+        initiatives_progress=progress,
+        risks=tuple(RiskResult(score, links.is_high_risk(score)) for score in risk_scores),
         kpis=tuple(kpi_results),
         segments=tuple(segment_results),
         priorities=priority_results,
         matrix=priorities.matrix(items),
         funding=fund,
-        uses_yearly=tuple(funding.yearly_total(u) for u in plan.funding.uses),
+        uses_yearly=uses_yearly,
         sources_yearly=tuple(funding.yearly_total(s) for s in plan.funding.sources),
         actions=tuple(ActionResult(action_calc.duration_days(a.start, a.due),
                                    action_calc.is_late(a, as_of)) for a in plan.actions),
         actions_by_status=action_calc.count_by_status(plan.actions),
         actions_completion=action_calc.completion(plan.actions),
+        priorities_without_objective=sum(1 for p in top if not p.objective),
+        quadrants_overloaded=links.quadrants_overloaded([p.quadrant for p in top]),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..calc import arith
 from ..calc.funding import MONTHS, FundingPlan, applies
 from ..model import FundingLine, Plan
@@ -11,7 +13,7 @@ from ._book import Book, MacroResult
 from ._reading import grid_cell, snapshot_of
 
 
-def _lines(lines: list[FundingLine], month: int, words: Translations) -> str:
+def _lines(lines: Sequence[FundingLine], month: int, words: Translations) -> str:
     shown = [f"{line.label} {words.amount(line.amount)}" for line in lines
              if applies(line, month)]
     return "; ".join(shown) if shown else "-"

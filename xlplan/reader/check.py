@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..calc import arith
 from ..calc.funding import MONTHS
-from ..results import compute
+from ..results import PlanResults, compute
 from ..workbook.formulas import FormulaRenderer
 from ..workbook.layout import FIELD_VALUE_COLUMN, Layout
 from .sources import OpenpyxlSheet
@@ -40,6 +40,10 @@ def _method_checks(book: ReadBack, layout: Layout) -> None:
     for index, action in enumerate(plan.actions):
         if not (action.who or action.owner):
             book.problem_at(book.row_cell(("actions",), index, "who"), "method", "no_owner")
+        if not action.priority:
+            book.problem_at(book.row_cell(("actions",), index, "priority"), "method",
+                            "no_priority")
+    _link_checks(book, layout, results)
     for index, missing in enumerate(results.objectives_missing):
         if missing:
             shown = " ".join(words.choice("smart", m) if m in ("why", "owner") else m
@@ -159,6 +163,41 @@ def foreign_formulas(wb: Workbook, expected: TemplateCells
                                                               text):
                     found.append((ws, cell.row, cell.column, "input_formula"))
     return found
+
+
+def _link_checks(book: ReadBack, layout: Layout, results: PlanResults) -> None:
+    """The method's links (003, 004): one top priority per quadrant, each serving an
+    objective and funded, risks mitigated, objectives judged ambitious and realistic."""
+    plan = book.valid_part
+    assert plan is not None
+    words = book.words
+    matrix = layout.blocks["matrix"]
+    for quadrant, view in results.matrix.items():
+        if len(view.top_titles) > 1:
+            attitude, activity = quadrant.value.split("-")
+            book.problem(matrix.sheet_title, matrix.row_of(f"{attitude}_count"),
+                         matrix.column_of(activity), "method", "quadrant_overloaded",
+                         quadrant=words.choice("quadrant", quadrant.value),
+                         count=len(view.top_titles))
+    for index, (priority, result) in enumerate(zip(plan.priorities, results.priorities,
+                                                    strict=True)):
+        if result.top_number is None:
+            continue
+        if not priority.objective:
+            book.problem_at(book.row_cell(("priorities",), index, "objective"), "method",
+                            "no_objective")
+        if result.unfunded:
+            book.problem_at(book.row_cell(("priorities",), index, "cost"), "method",
+                            "unfunded", cost=f"{priority.cost:,.2f}",
+                            funded=f"{result.funded:,.2f}")
+    for index, (risk, risk_result) in enumerate(zip(plan.risks, results.risks, strict=True)):
+        if risk_result.high and not risk.mitigation:
+            book.problem_at(book.row_cell(("risks",), index, "mitigation"), "method",
+                            "risk_unmitigated", score=risk_result.score)
+    for index, objective in enumerate(plan.objectives):
+        if not (objective.ambitious and objective.realistic):
+            book.problem_at(book.row_cell(("objectives",), index, "ambitious"), "method",
+                            "not_judged")
 
 
 def _formula_checks(book: ReadBack, wb: Workbook) -> None:

@@ -44,6 +44,7 @@ from .sources import BookSource, SheetSource, open_calamine, open_openpyxl
 
 _INVALID = object()  # a value that could not be read; its cell already has a problem
 _FIELD_SCAN_ROWS = 400
+WARNING_KINDS = frozenset({"method"})
 
 
 @dataclass(frozen=True, order=True)
@@ -56,6 +57,12 @@ class CellProblem:
     sheet: str
     kind: str
     message: str
+
+    @property
+    def is_warning(self) -> bool:
+        """Advice on the method (an action with no priority, a quadrant with two top
+        priorities): reported, but the workbook can be used; anything else is an error."""
+        return self.kind in WARNING_KINDS
 
     @property
     def cell(self) -> str:
@@ -128,7 +135,7 @@ def convert(spec: CellSpec, value: Any, words: Translations) -> tuple[Any, Issue
     if value is None or (isinstance(value, str) and value.strip() == ""):
         return None, None
     kind = spec.type
-    if kind in ("text", "ref"):
+    if kind in ("text", "ref", "category"):  # a category's label: validate_plan gives its code
         if isinstance(value, datetime):
             return value.date().isoformat(), None
         if isinstance(value, float) and value.is_integer():

@@ -58,7 +58,10 @@ def shown(spec: CellSpec, value: Any, words: Translations) -> Any:
         return value.value if isinstance(value, Enum) else value
     if isinstance(value, bool):
         return words.choice(group, "yes" if value else "no")
-    return words.choice(group, value.value if isinstance(value, Enum) else str(value))
+    code = value.value if isinstance(value, Enum) else str(value)
+    if spec.type == "category" and code not in words.choice_keys(group):
+        return code  # the client's own category: shown as it is
+    return words.choice(group, code)
 
 
 def build_content(plan: Plan, results: PlanResults, words: Translations,

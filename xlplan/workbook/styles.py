@@ -66,7 +66,7 @@ def validation(spec: CellSpec, words: Translations, list_name: str | None) -> di
     elif kind == "score":
         options = {"validate": "list", "source": '"3,2,1,0"'}
         message = words.validation("choice")
-    elif kind == "ref":
+    elif kind == "ref" or (kind == "category" and list_name):
         options = {"validate": "list", "source": f"={list_name}"}
         message = words.validation("ref")
     elif kind in ("integer", "month"):

@@ -12,7 +12,7 @@ import yaml
 from ..model import Language
 
 INPUT_TYPES = frozenset({"text", "money", "number", "percent", "integer", "month", "date",
-                         "choice", "score", "yesno", "ref"})
+                         "choice", "score", "yesno", "ref", "category"})
 COMPUTED_TYPES = frozenset({"text", "money", "number", "percent", "integer", "date",
                             "boolean"})
 
