@@ -40,7 +40,7 @@ HELD_OUT: dict[str, Any] = {
     "client": {"name": "Held-out Ltd", "sector": "=services", "consultant": "R. Ortega",
                "currency": "CHF"},
     "plan": {"year": 2028, "as_of": "2028-05-31", "opening_cash": 1000,
-             "review_cadence": "semiannual", "vision": "Grow without losing the soul",
+             "review_cadence": "monthly", "vision": "Grow without losing the soul",
              "categories": ["financial", "customer", "process", "technology"]},
     "objectives": [{"title": "Double repeat sales", "measure": "repeat rate", "target": 0.4,
                     "deadline": "2028-12-31", "why": "loyal clients fund growth",
@@ -55,6 +55,9 @@ HELD_OUT: dict[str, Any] = {
                   "discount_rate": 0.1, "horizon": 5, "acquisition_cost": 100}],
     "priorities": [{"title": "Loyalty", "quadrant": "defend-sell", "category": "customer",
                     "score": 3, "impact": 8000, "cost": 2000}],
+    "reviews": [{"period": "M01", "date": "2028-02-03", "cash": 900,
+                 "objectives": {"Double repeat sales": 0.1},
+                 "decisions": [{"priority": "Loyalty", "decision": "keep"}]}],
     "funding": {"uses": [{"label": "Hire", "month": 2, "amount": 1000}],
                 "sources": [{"label": "Loan", "month": 4, "amount": 500}]},
     "actions": [{"what": "Due today", "who": "Ana", "due": "2028-05-31", "status": "todo",
@@ -86,6 +89,12 @@ MORE: dict[str, Any] = {
                     "score": 2, "impact": 100},
                    {"title": "Top manage", "quadrant": "defend-manage", "category": "Other's [x]",
                     "score": 3, "impact": 300, "cost": 10}],
+    # one measure and one decision per review: each table grows by exactly 3 rows
+    "reviews": [{"period": f"M0{i}", "date": f"2028-0{i + 1}-0{i}", "cash": 500 * i,
+                 "objectives": {"Extra objective 2": 2 * i},
+                 "decisions": [{"priority": "Attack new",
+                                "decision": ("keep", "modify", "abandon")[i - 2]}]}
+                for i in (2, 3, 4)],
     "funding": {"uses": [{"label": "Rent", "month": 1, "amount": 100, "monthly": True},
                          {"label": "Fair", "month": 6, "amount": 300, "priority": "Attack new"},
                          {"label": "Zero day", "month": 12, "amount": 1}],
@@ -189,9 +198,11 @@ def test_every_name_counts_the_rows_a_grown_table_gained(living, language):
     for name, value in python.items():
         assert same(value, engine[name]), f"{name}: python {value!r} != engine {engine[name]!r}"
     before = compute(case["plan"]).defined_names()
-    changed = [n for n in ("TotalUses", "CustomerCapital", "LateActions", "KpisOnTarget",
-                           "RetainedPriorities", "ActionsCompletion") if before[n] != python[n]]
-    assert len(changed) == 6, "the grown rows must change every one of these names"
+    names = ("TotalUses", "CustomerCapital", "LateActions", "KpisOnTarget",
+             "RetainedPriorities", "ActionsCompletion", "ReviewsHeld", "LatestReviewDate",
+             "AbandonedPriorities")
+    changed = [n for n in names if before[n] != python[n]]
+    assert len(changed) == len(names), "the grown rows must change every one of these names"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -291,7 +302,7 @@ def test_chart_axes_are_visible_and_series_cached(living):
     """Every axis says delete val="0"; text categories are strRef with a cache, values numRef
     with a cache (the data a chart is drawn from before any recalculation)."""
     charts = _charts(living["en"]["generated"].read_bytes())
-    assert len(charts) == 3
+    assert len(charts) == 4
     for name, xml in charts.items():
         axes = re.findall(r"<c:(?:catAx|valAx)>.*?</c:(?:catAx|valAx)>", xml, re.S)
         assert all('<c:delete val="0"/>' in axis for axis in axes), name
@@ -311,7 +322,7 @@ def test_working_copy_unprotected_client_copy_protected(living, tmp_path):
     generated = living["en"]["generated"]
     wb = openpyxl.load_workbook(generated)
     with_tables = {ws.title for ws in wb.worksheets if ws.tables}
-    assert len(with_tables) == 6
+    assert len(with_tables) == 7
     assert not any(wb[title].protection.sheet for title in with_tables)
     client = openpyxl.load_workbook(io.BytesIO(finalize_workbook(generated).data),
                                     data_only=True)
@@ -322,7 +333,7 @@ def test_working_copy_unprotected_client_copy_protected(living, tmp_path):
     assert words.sheet("dashboard") in client.sheetnames
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 @pytest.mark.parametrize("stem", ["boutique", "andina", "northwind"])
 def test_earlier_templates_read_without_false_problems(stem, version, tmp_path):
     """A workbook made by an earlier xlplan (template 1: 0.1.0; template 2: the living

@@ -25,7 +25,8 @@ REQUIRED_NAMES = ("AsOfDate", "OpeningCash", "KpisOnTarget", "CustomerCapital",
                   "RetainedPriorities", "TotalUses", "TotalSources", "FundingGap",
                   "MinCumulativeBalance", "FundingOK", "ActionsCompletion", "LateActions",
                   "UnfundedPriorities", "PrioritiesWithoutObjective", "QuadrantsOverloaded",
-                  "HighRisks", "QuickWins")
+                  "HighRisks", "QuickWins", "ReviewsHeld", "AbandonedPriorities",
+                  "ObjectivesAchieved", "LatestReviewDate")
 
 
 def recalc_all(plans_by_name: dict[str, Plan], tmp: Path) -> dict[str, tuple[BuiltWorkbook, Path]]:

@@ -49,8 +49,9 @@ def test_consolidate_rows_charts_and_unreadable_files(example_plans, tmp_path):
 
 
 def test_next_year_from_last_year(example_plans, tmp_path):
-    """KPIs (targets and actuals) carry into the bilan, open actions and the priorities they
-    serve carry over, opening cash is last year's year-end cash, funding starts empty."""
+    """Last year's objectives become the bilan (target, latest measure, direction); open
+    actions and the priorities they serve carry over, with the ideas on hold; opening cash
+    is last year's planned year-end cash when no review recorded one; funding starts empty."""
     last = example_plans["boutique"]
     source = tmp_path / "2027.xlsx"
     source.write_bytes(render_bytes(last))
@@ -60,10 +61,13 @@ def test_next_year_from_last_year(example_plans, tmp_path):
     plan = read_workbook(target).plan
     assert plan is not None and plan == next_year_plan(last)
     assert plan.plan.year == 2028 and plan.plan.as_of is None
-    assert plan.kpis == last.kpis
+    assert [k.name for k in plan.kpis] == [o.title for o in last.objectives
+                                           if o.target is not None]
     assert [a.what for a in plan.actions] == [a.what for a in last.actions
                                               if a.status is not Status.DONE]
-    assert {p.title for p in plan.priorities} == {a.priority for a in plan.actions if a.priority}
+    assert {p.title for p in plan.priorities} == {a.priority for a in plan.actions
+                                                  if a.priority} | {
+        p.title for p in last.priorities if p.score == 1}
     assert plan.plan.opening_cash == compute(last).funding.gap
     assert not plan.funding.uses and not plan.funding.sources
 

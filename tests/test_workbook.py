@@ -14,10 +14,12 @@ from xlplan.model import Language
 from xlplan.workbook import build_workbook, render_bytes
 from xlplan.workbook.templates import translations
 
-TABLES = {"Kpis", "Segments", "Priorities", "Uses", "Sources", "Actions", "Objectives"}
+TABLES = {"Kpis", "Segments", "Priorities", "Uses", "Sources", "Actions", "Objectives",
+          "Reviews", "Measures", "Decisions"}
 NAMES = {"AsOfDate", "OpeningCash", "KpisOnTarget", "CustomerCapital", "RetainedPriorities",
          "TotalUses", "TotalSources", "FundingGap", "MinCumulativeBalance", "FundingOK",
-         "ActionsCompletion", "LateActions"}
+         "ActionsCompletion", "LateActions", "ReviewsHeld", "AbandonedPriorities",
+         "ObjectivesAchieved", "LatestReviewDate"}
 
 
 def load(plan):
@@ -26,16 +28,17 @@ def load(plan):
 
 @pytest.mark.parametrize("language", list(Language))
 def test_sheets_tables_and_names_in_every_language(example_plans, language):
-    """Seven translated sheets, the stable table names and the workbook-level names."""
+    """Eight translated sheets, the stable table names and the workbook-level names."""
     plan = in_language(example_plans["boutique"], language)
     wb = load(plan)
     words = translations(language)
     assert wb.sheetnames == [words.sheet(k) for k in (
-        "vision", "bilan", "customers", "priorities", "funding", "actions", "dashboard")]
+        "vision", "bilan", "customers", "priorities", "funding", "actions", "reviews",
+        "dashboard")]
     tables = {name for ws in wb.worksheets for name in ws.tables}
     assert tables >= TABLES
     assert set(wb.defined_names) >= NAMES
-    assert len(wb[words.sheet("dashboard")]._charts) == 3
+    assert len(wb[words.sheet("dashboard")]._charts) == 4
 
 
 def test_same_plan_same_bytes(example_plans):

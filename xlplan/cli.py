@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -103,6 +103,7 @@ def main() -> None:
 def new(plan_file: Path | None, output: Path, last_year: Path | None, client_name: str | None,
         lang: str | None, year: int | None, currency: str, force: bool,
         overwrite_edited: bool) -> None:
+    note = ""
     """Generate a planning workbook from PLAN_FILE (YAML or JSON), or an empty one.
 
     \b
@@ -116,9 +117,15 @@ def new(plan_file: Path | None, output: Path, last_year: Path | None, client_nam
         if last_year is not None:
             if plan_file is not None or client_name:
                 raise click.UsageError("give --from, a PLAN_FILE or --client, one of them")
-            from .next_year import next_year_plan
+            from .next_year import seed_next_year
 
-            plan = next_year_plan(_clean_plan(last_year))
+            seeded = seed_next_year(_clean_plan(last_year))
+            plan = seeded.plan
+            cash = f"{plan.plan.opening_cash:,.2f} {plan.client.currency}"
+            note = (f"opening cash {cash}: the cash recorded at the review of "
+                    f"{seeded.cash_review}" if seeded.cash_from == "review" else
+                    f"opening cash {cash}: last year's planned year-end balance (no review "
+                    "recorded the cash)")
         elif plan_file is not None:
             if client_name or year:
                 raise click.UsageError("give either PLAN_FILE or --client/--year, not both")
@@ -136,6 +143,8 @@ def new(plan_file: Path | None, output: Path, last_year: Path | None, client_nam
             raise click.UsageError(f"{output}: the output must be an .xlsx file")
         check_target(output, force, overwrite_edited, inputs=(plan_file, last_year))
         atomic_write(output, render_bytes(plan))
+    if last_year is not None:
+        echo(note)
     echo(f"wrote {output}")
 
 
@@ -214,6 +223,38 @@ def _deliver_text(output: Path, data: bytes, what: str) -> None:
     else:
         atomic_write(output, data)
         echo(f"wrote {output} ({what})")
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day of the brief (default: the workbook's as-of date, or today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def review(workbook: Path, as_of: datetime | None, fmt: str) -> None:
+    """The brief for the next review, in the workbook's language: objectives behind plan,
+    top priorities with no decision at the latest review, late and blocked actions, cash
+    below plan, the next review date.
+
+    Exit 0 when nothing waits for a decision, 1 when something does, 2 when the workbook
+    cannot be read (or has errors: `xlplan check` lists them).
+    """
+    from .reader.workbook import read_workbook
+    from .review import brief_json, brief_text, review_brief
+
+    book = read_workbook(workbook)
+    if book.plan is None:
+        for problem in sorted(book.problems):
+            echo(str(problem), err=True)
+        echo(f"{workbook}: no brief; fix the problems above first", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    brief = review_brief(book.plan, as_of.date() if as_of else None)
+    if fmt == "json":
+        echo(json_printable(json.dumps({"file": str(workbook), **brief_json(brief)}, indent=2,
+                                       ensure_ascii=False)))
+    else:
+        echo(brief_text(brief, book.words))
+    sys.exit(EXIT_PROBLEMS if brief.needs_decision else 0)
 
 
 @main.command()

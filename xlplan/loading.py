@@ -22,6 +22,7 @@ import re
 import reprlib
 import stat
 from collections.abc import Iterator, Mapping
+from datetime import date
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import PlanError, Problem
-from .model import DEFAULT_CATEGORIES, Plan
+from .model import DEFAULT_CATEGORIES, Cadence, Plan
 
 try:
     from yaml import CSafeLoader as _SafeLoader  # libyaml: fast, and its event parser iterative
@@ -646,6 +647,19 @@ def _names(data: Any, path: str, field: str) -> set[str]:
     return {_as_text(item.get(field, "")).strip() for _, item in _listed(data, path)}
 
 
+def _canonical_start_month(data: Any) -> Any:
+    """``plan.start_month`` given as the first day of a month (a YAML date, or what Excel
+    makes of ``2027-04`` typed in a cell) is that month: ``2027-04``."""
+    settings = data.get("plan") if isinstance(data, dict) else None
+    value = settings.get("start_month") if isinstance(settings, dict) else None
+    if isinstance(value, date):
+        value = value.isoformat()
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-01", value.strip()):
+        assert isinstance(settings, dict)
+        return {**data, "plan": {**settings, "start_month": value.strip()[:7]}}
+    return data
+
+
 def canonical_categories(data: Any) -> Any:
     """The data with every category that names a built-in one (its code, or its label in the
     plan's language, case aside: ``People``, ``Personnes``) given as the built-in's code, the
@@ -675,7 +689,45 @@ def canonical_categories(data: Any) -> Any:
     return out
 
 
+def _review_checks(data: Any) -> Iterator[tuple[Location, str, str, dict[str, str]]]:
+    """A review's period is one of the cadence's, held once; what it measures and decides
+    names the plan's objectives and priorities."""
+    settings = data.get("plan") if isinstance(data, dict) else None
+    cadence = settings.get("review_cadence", "quarterly") if isinstance(settings, dict) else None
+    periods = Cadence(cadence).periods if cadence in {c.value for c in Cadence} else None
+    objectives = _names(data, "objectives", "title")
+    priorities = _names(data, "priorities", "title")
+    first: dict[str, int] = {}
+    for index, review in _items(data, "reviews"):
+        period = review.get("period")
+        if isinstance(period, str) and periods is not None and period not in periods:
+            yield (("reviews", index, "period"), f"must be one of {', '.join(periods)} (the "
+                   f"periods of a {cadence} review; got {_shown(period)})", "not_a_period",
+                   {"value": _shown(period), "choices": ", ".join(periods)})
+        elif isinstance(period, str) and period in first:
+            other = f"reviews[{first[period]}].period"
+            yield (("reviews", index, "period"), f"duplicate of {other} ({_shown(period)}); "
+                   "a period is reviewed once", "duplicate",
+                   {"other": other, "value": _shown(period)})
+        if isinstance(period, str):
+            first.setdefault(period, index)
+        measured = review.get("objectives")
+        if isinstance(measured, dict):
+            for title in measured:
+                if isinstance(title, str) and title.strip() not in objectives:
+                    yield (("reviews", index, "objectives", title), f"names no objective (got "
+                           f"{_shown(title)})", "unknown_objective", {"value": _shown(title)})
+        decisions = review.get("decisions")
+        for number, decision in enumerate(decisions if isinstance(decisions, list) else []):
+            ref = decision.get("priority") if isinstance(decision, dict) else None
+            if isinstance(ref, str) and ref.strip() and ref.strip() not in priorities:
+                yield (("reviews", index, "decisions", number, "priority"), f"names no "
+                       f"priority (got {_shown(ref)})", "unknown_priority",
+                       {"value": _shown(ref)})
+
+
 def _link_checks(data: Any) -> Iterator[tuple[Location, str, str, dict[str, str]]]:
+    yield from _review_checks(data)
     for source, field, target, name, word in LINKS:
         names = _names(data, target, name)
         for loc, item in _listed(data, source):
@@ -764,7 +816,7 @@ def validate_plan(data: Any, source: str = "plan", lines: Mapping[Location, int]
     plan: Plan | None = None
     more = False
     try:
-        data = canonical_categories(data)
+        data = _canonical_start_month(canonical_categories(data))
         plan, invalid, more = _validated(data, lines)
         found += invalid
         for loc, message, code, params in islice(_cross_checks(data), MAX_PROBLEMS + 1):

@@ -52,13 +52,33 @@ class Language(StrEnum):
 
 
 class Cadence(StrEnum):
+    MONTHLY = "monthly"
     QUARTERLY = "quarterly"
     SEMIANNUAL = "semiannual"
     ANNUAL = "annual"
 
     @property
     def months(self) -> int:
-        return {"quarterly": 3, "semiannual": 6, "annual": 12}[self.value]
+        return {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}[self.value]
+
+    @property
+    def periods(self) -> tuple[str, ...]:
+        """The review periods of a plan year, in order: Q1-Q4, S1-S2, M01-M12 or Y."""
+        count = 12 // self.months
+        if self is Cadence.ANNUAL:
+            return ("Y",)
+        prefix = {"monthly": "M", "quarterly": "Q", "semiannual": "S"}[self.value]
+        return tuple(f"{prefix}{n:02d}" if prefix == "M" else f"{prefix}{n}"
+                     for n in range(1, count + 1))
+
+
+class ReviewDecision(StrEnum):
+    """What a review decides about a priority (004, step 4: be ready to modify or abandon)."""
+
+    KEEP = "keep"
+    MODIFY = "modify"
+    ABANDON = "abandon"
+    DONE = "done"
 
 
 class Category(StrEnum):
@@ -131,6 +151,9 @@ class PlanSettings(_Strict):
     amber_threshold: Annotated[float, Field(strict=True, gt=0, lt=1)] = Field(
         default=0.9, description="KPI attainment from which a KPI is amber rather than red."
     )
+    start_month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = Field(
+        default=None, description="YYYY-MM: the plan covers 12 months from here (default: "
+        "January of year).")
     categories: Annotated[list[Name], Field(min_length=1, max_length=50)] = Field(
         default=list(DEFAULT_CATEGORIES),
         description="The scorecard categories of objectives and priorities: any of the "
@@ -145,6 +168,7 @@ class Objective(_Strict):
     deadline: date | None = None
     why: Text | None = Field(default=None, description="The objective of the objective.")
     owner: Text | None = None
+    direction: Direction = Direction.HIGHER
     ambitious: bool | None = Field(default=None, description="The leader's judgement.")
     realistic: bool | None = Field(default=None, description="The leader's judgement.")
 
@@ -266,6 +290,41 @@ class Action(_Strict):
         return self
 
 
+class LoggedDecision(_Strict):
+    priority: Name = Field(description="Title of the priority decided on.")
+    decision: ReviewDecision
+    note: Text | None = None
+
+
+class Measure(_Strict):
+    """A row of the workbook's measures table: an objective's value at a review."""
+
+    period: str
+    objective: Name
+    value: Amount
+
+
+class DecisionEntry(_Strict):
+    """A row of the workbook's decisions log."""
+
+    period: str
+    priority: Name
+    decision: ReviewDecision
+    note: Text | None = None
+
+
+class Review(_Strict):
+    """A review held: its period of the plan's cadence, what was measured, what was decided."""
+
+    period: Annotated[str, Field(pattern=r"^(Q[1-4]|S[12]|M(0[1-9]|1[0-2])|Y)$")]
+    date: date
+    cash: Amount | None = Field(default=None, description="Actual cash at the review.")
+    objectives: dict[Name, Amount] = Field(
+        default={}, description="Each objective's measured value at this review, by title.")
+    decisions: list[LoggedDecision] = []
+    notes: Text | None = None
+
+
 class Plan(_Strict):
     """A client's strategic plan: everything the workbook is generated from."""
 
@@ -283,7 +342,20 @@ class Plan(_Strict):
     risks: list[Risk] = []
     funding: Funding = Funding()
     actions: list[Action] = []
+    reviews: list[Review] = []
 
     @property
     def language(self) -> Language:
         return self.client.language
+
+    @property
+    def review_measures(self) -> list[Measure]:
+        """The reviews' measured values, one per review and objective (the workbook's table)."""
+        return [Measure(period=r.period, objective=title, value=value)
+                for r in self.reviews for title, value in r.objectives.items()]
+
+    @property
+    def review_decisions(self) -> list[DecisionEntry]:
+        """The reviews' decisions, one per review and priority (the workbook's log)."""
+        return [DecisionEntry(period=r.period, priority=d.priority, decision=d.decision,
+                              note=d.note) for r in self.reviews for d in r.decisions]

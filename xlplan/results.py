@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from .calc import actions as action_calc
-from .calc import arith, customers, funding, kpis, links, objectives, priorities
+from .calc import arith, customers, funding, kpis, links, objectives, priorities, reviews
 from .calc.kpis import KpiStatus
 from .calc.priorities import Decision, QuadrantView
 from .model import Plan, Quadrant, Status
@@ -39,6 +40,34 @@ class ObjectiveLinks:
 
 
 @dataclass(frozen=True)
+class ObjectiveYear:
+    """An objective through the year: its latest measure, progress, status, whether met."""
+
+    latest: float | None
+    progress: float | None
+    status: KpiStatus | None
+    achieved: bool | None
+
+
+@dataclass(frozen=True)
+class EntryResult:
+    """A row of the measures table or of the decisions log."""
+
+    date: date | None  # its review's date
+    number: int  # 1, 2, ... down the table
+    rank: int | None  # 0 for the latest of its objective or priority
+    progress: float | None = None  # measures only
+    status: KpiStatus | None = None
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    end_month: int
+    planned: float  # the planned cumulative balance at the period's end
+    cash_gap: float | None  # actual - planned
+
+
+@dataclass(frozen=True)
 class RiskResult:
     score: int | None  # likelihood x impact
     high: bool
@@ -55,6 +84,7 @@ class PriorityResult:
     funded: float = 0.0  # the yearly total of the uses linked to it
     unfunded: bool = False
     top_number: int | None = None  # 1, 2, ... for the score-3 ones, in list order
+    latest_decision: str | None = None  # the latest review decision's code
 
 
 @dataclass(frozen=True)
@@ -83,6 +113,24 @@ class PlanResults:
     actions_completion: float
     priorities_without_objective: int
     quadrants_overloaded: int
+    objectives_year: tuple[ObjectiveYear, ...]
+    measures: tuple[EntryResult, ...]
+    decisions: tuple[EntryResult, ...]
+    reviews: tuple[ReviewResult, ...]
+
+    latest_review_date: date | None = None
+
+    @property
+    def reviews_held(self) -> int:
+        return len(self.reviews)
+
+    @property
+    def objectives_achieved(self) -> int:
+        return sum(bool(o.achieved) for o in self.objectives_year)
+
+    @property
+    def abandoned_priorities(self) -> int:
+        return sum(p.latest_decision == "abandon" for p in self.priorities)
 
     @property
     def kpis_by_status(self) -> dict[KpiStatus, int]:
@@ -140,6 +188,10 @@ class PlanResults:
             "QuadrantsOverloaded": self.quadrants_overloaded,
             "HighRisks": self.high_risks,
             "QuickWins": self.quick_wins,
+            "ReviewsHeld": self.reviews_held,
+            "AbandonedPriorities": self.abandoned_priorities,
+            "ObjectivesAchieved": self.objectives_achieved,
+            "LatestReviewDate": self.latest_review_date,
         }
 
 
@@ -196,6 +248,14 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
         "dashboard.quick_wins": names["QuickWins"],
         "dashboard.unfunded_priorities": names["UnfundedPriorities"],
         "dashboard.high_risks": names["HighRisks"],
+        "dashboard.reviews_held": names["ReviewsHeld"],
+        "dashboard.latest_review": names["LatestReviewDate"],
+        "dashboard.objectives_achieved": names["ObjectivesAchieved"],
+        "dashboard.abandoned": names["AbandonedPriorities"],
+        "reviews_summary.reviews_held": names["ReviewsHeld"],
+        "reviews_summary.latest_review": names["LatestReviewDate"],
+        "reviews_summary.objectives_achieved": names["ObjectivesAchieved"],
+        "reviews_summary.abandoned": names["AbandonedPriorities"],
         "dashboard.total_uses": names["TotalUses"],
         "dashboard.total_sources": names["TotalSources"],
         "dashboard.funding_gap": names["FundingGap"],
@@ -209,8 +269,19 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
         fields[f"status_counts.{status.value}"] = count
     tables: dict[str, list[dict[str, object]]] = {
         "objectives": [{"missing": m, "priorities": linked.priorities, "initiatives":
-                        linked.initiatives, "progress": linked.progress}
-                       for m, linked in zip(r.objectives_missing, r.objective_links, strict=True)],
+                        linked.initiatives, "progress": linked.progress, "latest": year.latest,
+                        "year_progress": year.progress, "year_status": year.status,
+                        "achieved": year.achieved}
+                       for m, linked, year in zip(r.objectives_missing, r.objective_links,
+                                                  r.objectives_year, strict=True)],
+        "reviews": [{"end_month": v.end_month, "planned": v.planned, "cash_gap": v.cash_gap}
+                    for v in r.reviews],
+        "measures": [{"date": e.date, "number": e.number, "rank": e.rank,
+                      "label": f"{m.period} - {m.objective}", "progress": e.progress,
+                      "status": e.status}
+                     for m, e in zip(plan.review_measures, r.measures, strict=True)],
+        "decisions": [{"date": e.date, "number": e.number, "rank": e.rank}
+                      for e in r.decisions],
         "initiatives": [{"progress": p} for p in r.initiatives_progress],
         "risks": [{"score": k.score, "high": k.high if k.score is not None else None}
                   for k in r.risks],
@@ -220,7 +291,8 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
                       "rank": s.rank, "actions": s.actions} for s in r.segments],
         "priorities": [{"decision": p.decision, "net": p.net, "roi": p.roi, "rank": p.rank,
                         "slot": p.slot, "quick_win": p.quick_win, "funded": p.funded,
-                        "unfunded": p.unfunded, "top_number": p.top_number}
+                        "unfunded": p.unfunded, "top_number": p.top_number,
+                        "latest_decision": p.latest_decision}
                        for p in r.priorities],
         "uses": [{"yearly_total": t} for t in r.uses_yearly],
         "sources": [{"yearly_total": t} for t in r.sources_yearly],
@@ -251,6 +323,17 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
         for month, value in enumerate(values, start=1):
             grids[f"funding_grid.{key}.m{month}"] = value
     return CellValues(fields, tables, grids)
+
+
+def _rank(entries: Sequence[tuple[str, date | None, object]], index: int) -> int | None:
+    """How many entries of the same key come after this one (by date, then position): 0 for
+    the latest, as the workbook's rank column counts."""
+    key, when, _ = entries[index]
+    if when is None:
+        return None
+    return sum(1 for position, (other, other_when, _) in enumerate(entries)
+               if other == key and other_when is not None
+               and (other_when > when or (other_when == when and position > index)))
 
 
 def compute(plan: Plan, today: date | None = None) -> PlanResults:
@@ -286,28 +369,52 @@ def compute(plan: Plan, today: date | None = None) -> PlanResults:
     items = [(p.title, p.quadrant, p.score) for p in plan.priorities]
     ranks = priorities.ranks([p.score for p in plan.priorities], nets)
     slots = priorities.quadrant_slots(items)
+    dates = reviews.review_dates(plan.reviews)
+    logged = [(d.priority, dates.get(d.period), d.decision.value)
+              for d in plan.review_decisions]
     priority_results = tuple(
         PriorityResult(priorities.decision(p.score), n, priorities.roi(p.impact, p.cost), r, s,
                        links.quick_win(p.score, p.ease, p.urgency), f,
-                       links.unfunded(p.score, p.cost, f), t)
+                       links.unfunded(p.score, p.cost, f), t,
+                       reviews.latest(logged, p.title))
         for p, n, r, s, f, t in zip(plan.priorities, nets, ranks, slots, funded,
                                     links.top_numbers([p.score for p in plan.priorities]),
                                     strict=True))
     top = [p for p in plan.priorities if p.score == priorities.TOP_SCORE]
-    progress = tuple(links.progress(i.target, i.actual) for i in plan.initiatives)
+    initiative_progress = tuple(links.progress(i.target, i.actual) for i in plan.initiatives)
     objective_links = tuple(ObjectiveLinks(
         links.count_naming(o.title, (p.objective for p in plan.priorities)),
         links.count_naming(o.title, (i.objective for i in plan.initiatives)),
-        links.mean(g for i, g in zip(plan.initiatives, progress, strict=True)
+        links.mean(g for i, g in zip(plan.initiatives, initiative_progress, strict=True)
                    if i.objective == o.title)) for o in plan.objectives)
     risk_scores = [links.risk_score(r.likelihood, r.impact) for r in plan.risks]
+    measures = plan.review_measures
+    measured = [(m.objective, dates.get(m.period), m.value) for m in measures]
+    by_title = {o.title: o for o in plan.objectives}
+    amber = plan.plan.amber_threshold
+    objectives_year = []
+    for o in plan.objectives:
+        value = reviews.latest(measured, o.title)
+        progress = (None if value is None or o.target is None
+                    else kpis.attainment(o.target, value, o.direction))
+        objectives_year.append(ObjectiveYear(value, progress, kpis.status(progress, amber),
+                                             reviews.achieved(o.target, value, o.direction)))
+    measure_results = []
+    for number, (m, (_, when, _)) in enumerate(zip(measures, measured, strict=True), start=1):
+        goal = by_title.get(m.objective)
+        progress = (None if goal is None or goal.target is None
+                    else kpis.attainment(goal.target, m.value, goal.direction))
+        measure_results.append(EntryResult(when, number, _rank(measured, number - 1),
+                                           progress, kpis.status(progress, amber)))
+    decision_results = tuple(EntryResult(when, number, _rank(logged, number - 1))
+                             for number, (_, when, _) in enumerate(logged, start=1))
     fund = funding.funding_plan(plan.plan.opening_cash, plan.funding.uses, plan.funding.sources)
     return PlanResults(
         as_of=as_of,
         next_review=objectives.next_review(as_of, plan.plan.review_cadence),
         objectives_missing=tuple(objectives.missing_smart(o) for o in plan.objectives),
         objective_links=objective_links,
-        initiatives_progress=progress,
+        initiatives_progress=initiative_progress,
         risks=tuple(RiskResult(score, links.is_high_risk(score)) for score in risk_scores),
         kpis=tuple(kpi_results),
         segments=tuple(segment_results),
@@ -322,6 +429,15 @@ def compute(plan: Plan, today: date | None = None) -> PlanResults:
         actions_completion=action_calc.completion(plan.actions),
         priorities_without_objective=sum(1 for p in top if not p.objective),
         quadrants_overloaded=links.quadrants_overloaded([p.quadrant for p in top]),
+        objectives_year=tuple(objectives_year),
+        measures=tuple(measure_results),
+        decisions=decision_results,
+        reviews=tuple(ReviewResult(
+            reviews.end_month(r.period), fund.cumulative[reviews.end_month(r.period) - 1],
+            None if r.cash is None else arith.sub(
+                r.cash, fund.cumulative[reviews.end_month(r.period) - 1]))
+            for r in plan.reviews),
+        latest_review_date=max(dates.values(), default=None),
     )
 
 

@@ -15,8 +15,9 @@ from typing import NamedTuple
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..calc import arith
+from ..calc import arith, reviews
 from ..calc.funding import MONTHS
+from ..model import Status
 from ..results import PlanResults, compute
 from ..workbook.formulas import FormulaRenderer
 from ..workbook.layout import FIELD_VALUE_COLUMN, Layout
@@ -44,6 +45,7 @@ def _method_checks(book: ReadBack, layout: Layout) -> None:
             book.problem_at(book.row_cell(("actions",), index, "priority"), "method",
                             "no_priority")
     _link_checks(book, layout, results)
+    _year_checks(book, results)
     for index, missing in enumerate(results.objectives_missing):
         if missing:
             shown = " ".join(words.choice("smart", m) if m in ("why", "owner") else m
@@ -198,6 +200,27 @@ def _link_checks(book: ReadBack, layout: Layout, results: PlanResults) -> None:
         if not (objective.ambitious and objective.realistic):
             book.problem_at(book.row_cell(("objectives",), index, "ambitious"), "method",
                             "not_judged")
+
+
+def _year_checks(book: ReadBack, results: PlanResults) -> None:
+    """The year's reviews: nothing measured for a period that has not started (an error:
+    typed in the wrong period), and no open action left on an abandoned priority."""
+    plan = book.valid_part
+    assert plan is not None
+    start = reviews.plan_start(plan)
+    for index, review in enumerate(plan.reviews):
+        begins = reviews.period_start(review.period, plan.plan.review_cadence.months, start)
+        if begins > results.as_of:
+            for title in review.objectives:
+                book.problem_at((*book.row_cell(("reviews",), index, "objectives"), title),
+                                "rule", "period_not_started", period=review.period,
+                                start=begins.isoformat(), as_of=results.as_of.isoformat())
+    abandoned = {p.title for p, r in zip(plan.priorities, results.priorities, strict=True)
+                 if r.latest_decision == "abandon"}
+    for index, action in enumerate(plan.actions):
+        if action.priority in abandoned and action.status is not Status.DONE:
+            book.problem_at(book.row_cell(("actions",), index, "priority"), "method",
+                            "abandoned_open_action", priority=action.priority)
 
 
 def _formula_checks(book: ReadBack, wb: Workbook) -> None:

@@ -311,8 +311,56 @@ def _read_workbook(path: Path, fast: bool) -> ReadBack:
         if any(b.kind == "table" for b in sheet.blocks):
             _stray_values(book, ws, placed, labels[placed.title])
     book.data.setdefault("client", {}).setdefault("language", words.language.value)
+    _fold_reviews(book)
     _validate(book)
     return book
+
+
+def _fold_reviews(book: ReadBack) -> None:
+    """The measures table and the decisions log back into the plan's reviews, grouped by
+    period (a period with no row in the reviews table gets one, to be reported there), each
+    value keeping its cell so that a problem is reported where it was typed."""
+    data, cells = book.data, book.cells
+    measures = data.pop("review_measures", None) or []
+    decisions = data.pop("review_decisions", None) or []
+    reviews: list[Any] = data.setdefault("reviews", [])
+    index_of = {r.get("period"): i for i, r in enumerate(reviews) if isinstance(r, dict)}
+
+    def review_for(period: Any, row: Location) -> dict[str, Any]:
+        if period not in index_of:
+            index_of[period] = len(reviews)
+            reviews.append({"period": period})
+            for suffix in ((), ("period",)):
+                if (*row, *suffix) in cells:
+                    cells[("reviews", index_of[period], *suffix)] = cells[(*row, *suffix)]
+        review: dict[str, Any] = reviews[index_of[period]]
+        return review
+
+    for index, measure in enumerate(measures):
+        row = ("review_measures", index)
+        review = review_for(measure.get("period"), row)
+        objective = measure.get("objective")
+        measured = review.setdefault("objectives", {})
+        at = ("reviews", index_of[measure.get("period")], "objectives", objective)
+        if objective in measured and (*row, "objective") in cells:
+            sheet, line, column = cells[(*row, "objective")]
+            first = cells.get(at)
+            other = f"{first[0]}!{get_column_letter(first[2])}{first[1]}" if first else "?"
+            book.problem(sheet, line, column, "rule", "duplicate", other=other,
+                         value=_shown(objective))
+            continue
+        measured[objective] = measure.get("value")
+        if (*row, "value") in cells:
+            cells[at] = cells[(*row, "value")]
+    for index, decision in enumerate(decisions):
+        row = ("review_decisions", index)
+        review = review_for(decision.get("period"), row)
+        logged = review.setdefault("decisions", [])
+        at = ("reviews", index_of[decision.get("period")], "decisions", len(logged))
+        logged.append({k: v for k, v in decision.items() if k != "period"})
+        for key in ((), ("priority",), ("decision",), ("note",)):
+            if (*row, *key) in cells:
+                cells[(*at, *key)] = cells[(*row, *key)]
 
 
 def template_of(source: BookSource) -> int:

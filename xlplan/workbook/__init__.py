@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from .. import __version__
+from ..calc.reviews import plan_start
 from ..model import Plan
 from ..provenance import HASH_PLACEHOLDER, HASH_PROPERTY
 from ..results import compute
@@ -30,7 +31,7 @@ def build_workbook(plan: Plan, today: date | None = None) -> BuiltWorkbook:
         custom=(("xlplan.version", __version__), ("xlplan.language", plan.language.value),
                 ("xlplan.template", str(TEMPLATE_VERSION)), (HASH_PROPERTY, HASH_PLACEHOLDER)))
     Renderer(layout, words, content, plan.client.currency, plan.client.name,
-             plan.plan.year).render(built, document)
+             plan.plan.year, plan_start(plan)).render(built, document)
     return built
 
 

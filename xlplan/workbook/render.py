@@ -64,13 +64,14 @@ def _coordinate(row: int, col: int) -> str:
 
 class Renderer:
     def __init__(self, layout: Layout, words: Translations, content: Content,
-                 currency: str, client_name: str, year: int) -> None:
+                 currency: str, client_name: str, year: int, start: date | None = None) -> None:
         self.layout = layout
         self.words = words
         self.content = content
         self.currency = currency
         self.client_name = client_name
         self.year = year
+        self.start = start or date(year, 1, 1)  # the plan's first month
         self.formulas = FormulaRenderer(layout, words)
         self.widths: dict[tuple[str, int], float] = defaultdict(float)
         self._formats: dict[tuple[tuple[str, Any], ...], Format] = {}
@@ -193,13 +194,18 @@ class Renderer:
             self._highlight(ws, column, col, first, last)
             self.widths[(ws.name, col)] = max(self.widths[(ws.name, col)], column.width or 14)
 
+    def _month_label(self, month: int) -> str:
+        """Plan month 1-12 as the calendar month it is: ``avr. 2027`` for month 1 of a plan
+        starting in April 2027."""
+        index = self.start.month - 1 + month - 1
+        return f"{self.words.month(index % 12 + 1)} {self.start.year + index // 12}"
+
     def _grid(self, ws: Worksheet, block: PlacedBlock, built: BuiltWorkbook) -> None:
         spec = block.spec
         corner = self.words.label(spec.corner) if spec.corner else ""
         self._text(ws, block.header_row, block.left, corner, styles.HEADER)
         for column in block.grid_columns:
-            label = (f"{self.words.month(column.params['month'])} {self.year}"
-                     if "month" in column.params
+            label = (self._month_label(column.params["month"]) if "month" in column.params
                      else self.words.label(f"{spec.key}.{column.key}"))
             col = block.column_of(column.key)
             self._text(ws, block.header_row, col, label, styles.HEADER)

@@ -240,6 +240,10 @@ class Translations:
         text = f"{value:,.0f}"
         return text if self.language is Language.EN else text.replace(",", "\u202f")
 
+    def review(self, key: str, **values: object) -> str:
+        """A line of ``xlplan review``'s brief, in this language."""
+        return str(self.data["review"][key]).format(**values)
+
     def macro(self, key: str, **values: object) -> str:
         """A message of a ribbon macro (``xlplan run``), in this language."""
         return str(self.data["macros"][key]).format(**values)
