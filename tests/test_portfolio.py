@@ -18,6 +18,7 @@ from xlplan.batch.portfolio import CRASHED, ClientSummary, Unreadable, consolida
 from xlplan.cli import main
 from xlplan.model import Status
 from xlplan.next_year import next_year_plan
+from xlplan.reader.check import check_workbook
 from xlplan.reader.workbook import read_workbook
 from xlplan.workbook import render_bytes
 
@@ -98,18 +99,21 @@ def damaged_folder(example_plans, tmp_path_factory):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_consolidate_lists_every_damaged_file_and_reads_the_others(damaged_folder, tmp_path,
                                                                    workers):
-    """Each damaged or hostile file is on the unreadable sheet with its reason, the .xlsm
-    too (never skipped in silence), the lock file is skipped, and the good clients are in."""
+    """Each file `check` cannot read is on the unreadable sheet with its reason, the .xlsm
+    too (never skipped in silence), the lock file is skipped, and the others are clients with
+    the problem count `check` gives (a -1e308 date is a problem at its cell, not a crash)."""
     out = tmp_path / "portfolio.xlsx"
     clients, unreadable = consolidate(damaged_folder, out, workers=workers, progress=False)
     rows, reasons = _portfolio(out)
-    assert set(rows) == {"boutique.xlsx", "Northwind.XLSX"} and clients == 2
-    damaged = {p.name for p in damaged_folder.iterdir()} - {
-        "boutique.xlsx", "Northwind.XLSX", "~$boutique.xlsx"}
+    readable = {"boutique.xlsx", "Northwind.XLSX", "date_out_of_range.xlsx"}
+    assert set(rows) == readable and clients == 3
+    damaged = {p.name for p in damaged_folder.iterdir()} - readable - {"~$boutique.xlsx"}
     assert set(reasons) == damaged and unreadable == len(damaged)
     assert all(reasons.values())
     assert reasons["andina.xlsm"].startswith("macro-enabled workbook (.xlsm): not read")
-    assert "PanicException" in reasons["date_out_of_range.xlsx"]
+    for name in readable:
+        assert rows[name][-1] == len(check_workbook(damaged_folder / name).problems), name
+    assert rows["date_out_of_range.xlsx"][-1] >= 1
     assert "more than 200,000 rows" in reasons["lying_dimension.xlsx"]
     assert "is damaged" in reasons["damaged_deflate.xlsx"]
 

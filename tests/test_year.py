@@ -267,3 +267,35 @@ def test_review_of_a_plan_on_track_exits_0(tmp_path):
     result = CliRunner().invoke(main, ["review", str(path)])
     assert result.exit_code == 0, result.output
     assert "Nada espera una decisión." in result.stdout
+
+
+def test_consolidate_shows_the_review_status_and_totals_per_currency(tmp_path):
+    """Per client: latest review's date and period, whether the next review is overdue,
+    objectives achieved, priorities abandoned; customer capital summed per currency."""
+    from xlplan.batch.portfolio import COLUMNS, consolidate
+
+    folder = tmp_path / "clients"
+    folder.mkdir()
+    on_time = reviewed_plan("en")  # Q2 reviewed 2027-10-10; Q3 ends 2028-01-01
+    late = reviewed_plan("en")
+    late["client"].update(name="Late Ltd", currency="GBP")
+    late["reviews"] = late["reviews"][1:]  # only Q1: Q2 ended 2027-10-01, as of 2027-12-15
+    for name, data in (("on_time", on_time), ("late", late)):
+        data["segments"] = [{"name": "All", "customers": 10, "margin": 100, "retention": 0.5}]
+        (folder / f"{name}.xlsx").write_bytes(render_bytes(validate_plan(data)))
+    out = tmp_path / "portfolio.xlsx"
+    assert consolidate(folder, out, workers=1, progress=False) == (2, 0)
+    wb = openpyxl.load_workbook(out)
+    rows = {r[1]: dict(zip(COLUMNS, r, strict=True))
+            for r in wb.worksheets[0].iter_rows(min_row=2, values_only=True)}
+    assert rows["on_time.xlsx"]["latest_period"] == "Q2"
+    assert rows["on_time.xlsx"]["latest_review"].date() == date(2027, 10, 10)
+    assert rows["on_time.xlsx"]["review_overdue"] is False
+    assert rows["late.xlsx"]["latest_period"] == "Q1" and rows["late.xlsx"]["review_overdue"]
+    assert rows["on_time.xlsx"]["objectives_achieved"] == 2
+    assert rows["on_time.xlsx"]["priorities_abandoned"] == 1
+    assert rows["late.xlsx"]["priorities_abandoned"] == 0
+    summary = {r[0]: r[1] for r in wb.worksheets[1].iter_rows(values_only=True) if r and r[0]}
+    capital = compute(validate_plan(on_time)).customer_capital
+    assert summary["Customer capital, all clients (EUR)"] == pytest.approx(capital)
+    assert summary["Customer capital, all clients (GBP)"] == pytest.approx(capital)

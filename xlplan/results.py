@@ -120,6 +120,8 @@ class PlanResults:
 
     latest_review_date: date | None = None
 
+    latest_cash: tuple[float | None, float | None] = (None, None)  # actual, planned
+
     @property
     def reviews_held(self) -> int:
         return len(self.reviews)
@@ -252,6 +254,8 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
         "dashboard.latest_review": names["LatestReviewDate"],
         "dashboard.objectives_achieved": names["ObjectivesAchieved"],
         "dashboard.abandoned": names["AbandonedPriorities"],
+        "dashboard.cash_actual": r.latest_cash[0],
+        "dashboard.cash_planned": r.latest_cash[1],
         "reviews_summary.reviews_held": names["ReviewsHeld"],
         "reviews_summary.latest_review": names["LatestReviewDate"],
         "reviews_summary.objectives_achieved": names["ObjectivesAchieved"],
@@ -323,6 +327,18 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
         for month, value in enumerate(values, start=1):
             grids[f"funding_grid.{key}.m{month}"] = value
     return CellValues(fields, tables, grids)
+
+
+def _latest_cash(plan: Plan, fund: funding.FundingPlan) -> tuple[float | None, float | None]:
+    """The cash recorded at the latest review that recorded one, and the planned balance at
+    its period's end (reviews held the same day add up, as the dashboard's formula does)."""
+    with_cash = [r for r in plan.reviews if r.cash is not None]
+    if not with_cash:
+        return None, None
+    day = max(r.date for r in with_cash)
+    same = [r for r in with_cash if r.date == day]
+    return (arith.total([r.cash for r in same if r.cash is not None]),
+            arith.total([fund.cumulative[reviews.end_month(r.period) - 1] for r in same]))
 
 
 def _rank(entries: Sequence[tuple[str, date | None, object]], index: int) -> int | None:
@@ -438,6 +454,7 @@ def compute(plan: Plan, today: date | None = None) -> PlanResults:
                 r.cash, fund.cumulative[reviews.end_month(r.period) - 1]))
             for r in plan.reviews),
         latest_review_date=max(dates.values(), default=None),
+        latest_cash=_latest_cash(plan, fund),
     )
 
 

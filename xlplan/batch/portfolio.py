@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import zip_longest
 from pathlib import Path
@@ -33,11 +33,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from tqdm import tqdm
 
+from ..calc import reviews as review_calc
 from ..calc.kpis import KpiStatus
 from ..errors import XlplanError
-from ..model import Language
+from ..model import Language, Plan
 from ..reader.guard import failure_reason, is_read_failure
-from ..results import compute
+from ..results import PlanResults, compute
 from ..safe_io import atomic_target
 from ..workbook.package import exact_numbers
 from ..workbook.templates import Translations, translations
@@ -45,11 +46,12 @@ from .workers import worker_pool
 
 TOP_CLIENTS = 30
 _FORMATS = {"customer_capital": "#,##0", "funding_gap": "#,##0", "min_balance": "#,##0",
-            "completion": "0%", "next_review": "yyyy-mm-dd"}
+            "completion": "0%", "next_review": "yyyy-mm-dd", "latest_review": "yyyy-mm-dd"}
 COLUMNS = ("client", "file", "language", "currency", "customer_capital", "funding_gap",
            "fundable", "min_balance", "first_negative_month", "kpis_on_target", "kpi_count",
            "retained_priorities", "quadrants_without_top", "completion", "late_actions",
-           "next_review", "problems")
+           "next_review", "latest_review", "latest_period", "review_overdue",
+           "objectives_achieved", "priorities_abandoned", "problems")
 NOT_READ = {  # suffix -> why a file is listed as unreadable without being opened
     ".xlsm": "macro-enabled workbook (.xlsm): not read; save it as .xlsx",
     ".xltm": "macro-enabled template (.xltm): not read; save it as .xlsx",
@@ -68,14 +70,17 @@ class ClientSummary:
     customer_capital: float
     fundable: bool
     late_actions: int
+    currency: str = ""
 
 
 @dataclass
 class Totals:
     clients: int = 0
     fundable: int = 0
-    customer_capital: float = 0.0
     late_actions: int = 0
+    # an amount is summed per currency: a total adding MXN, EUR and GBP means nothing
+    customer_capital: dict[str, float] = field(default_factory=dict)
+    clients_by_currency: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,10 +92,10 @@ class Unreadable:
 def summarise(path: Path) -> ClientSummary | Unreadable:
     """One workbook's portfolio row, or why it cannot give one (never an exception, but
     KeyboardInterrupt and SystemExit)."""
-    from ..reader.workbook import read_workbook
+    from ..reader.check import check_workbook
 
     try:
-        book = read_workbook(path, fast=True)
+        book = check_workbook(path)  # its problems are what `check` reports, to the one
         plan = book.valid_part
         if plan is None:
             first = "; ".join(str(p) for p in sorted(book.problems)[:3])
@@ -103,13 +108,32 @@ def summarise(path: Path) -> ClientSummary | Unreadable:
             fund.first_negative_month, results.kpis_by_status[KpiStatus.GREEN],
             len(plan.kpis), results.retained_priorities, results.quadrants_without_top,
             results.actions_completion, results.late_actions, results.next_review,
-            len(book.problems)), results.customer_capital, fund.fundable, results.late_actions)
+            *_review_status(plan, results), results.objectives_achieved,
+            results.abandoned_priorities, len(book.problems)),
+            results.customer_capital, fund.fundable, results.late_actions, plan.client.currency)
     except XlplanError as exc:
         return Unreadable(path.name, str(exc).removeprefix(f"{path}: "))
     except BaseException as exc:
         if not is_read_failure(exc):
             raise
         return Unreadable(path.name, f"cannot be summarised ({failure_reason(exc)})")
+
+
+def _review_status(plan: Plan, results: PlanResults) -> tuple[object, object, bool]:
+    """The latest review's date and period, and whether the next one is overdue: the period
+    after the latest one reviewed (the first period when none was) has ended by the as-of
+    date (the plan's, or today) with no review held for it."""
+    latest = max(plan.reviews, key=lambda r: (r.date, r.period), default=None)
+    periods = plan.plan.review_cadence.periods
+    start = review_calc.plan_start(plan)
+    following = periods.index(latest.period) + 1 if latest else 0
+    when, period = (latest.date, latest.period) if latest else (None, None)
+    if following >= len(periods):  # the year's last period is reviewed
+        return when, period, False
+    months = plan.plan.review_cadence.months
+    ends = (review_calc.period_start(periods[following + 1], months, start)
+            if following + 1 < len(periods) else date(start.year + 1, start.month, 1))
+    return when, period, results.as_of >= ends
 
 
 def _listed(folder: Path, exclude: Path | None) -> Iterator[Path]:
@@ -240,7 +264,7 @@ def consolidate(folder: Path, output: Path, language: Language = Language.EN,
     clients.append(_row(clients, headers))
     formats = [_FORMATS.get(c) for c in COLUMNS]
     unreadable = not_read_in(folder, exclude=output)
-    top: list[tuple[float, int, str]] = []  # a bounded heap: memory stays flat
+    top: dict[str, list[tuple[float, int, str]]] = {}  # bounded heaps: memory stays flat
     totals = Totals()
     with exact_numbers():  # a write-only sheet serialises each row as it is appended
         for item in summaries(files, count, progress, summarise):
@@ -249,17 +273,24 @@ def consolidate(folder: Path, output: Path, language: Language = Language.EN,
                 continue
             totals.clients += 1
             totals.fundable += item.fundable
-            totals.customer_capital += item.customer_capital
             totals.late_actions += item.late_actions
+            money = totals.customer_capital
+            money[item.currency] = money.get(item.currency, 0.0) + item.customer_capital
+            counts = totals.clients_by_currency
+            counts[item.currency] = counts.get(item.currency, 0) + 1
             entry = (item.customer_capital, -totals.clients, str(item.values[0]))
-            (heapq.heappush if len(top) < TOP_CLIENTS else heapq.heappushpop)(top, entry)
+            heap = top.setdefault(item.currency, [])
+            (heapq.heappush if len(heap) < TOP_CLIENTS else heapq.heappushpop)(heap, entry)
             clients.append(_row(clients, item.values, formats))
     if totals.clients:
         with warnings.catch_warnings():  # openpyxl warns in write-only mode; columns are set
             warnings.simplefilter("ignore", UserWarning)
             clients.add_table(_table("Portfolio", headers, totals.clients))
     with exact_numbers():
-        _summary_sheet(wb, words, totals, len(unreadable), sorted(top, reverse=True))
+        main = max(totals.clients_by_currency, key=lambda c: (totals.clients_by_currency[c], c),
+                   default="")
+        _summary_sheet(wb, words, totals, len(unreadable), main,
+                       sorted(top.get(main, []), reverse=True))
         bad = wb.create_sheet(words.portfolio("sheet_unreadable"))
         bad.append(_row(bad, [words.portfolio("file"), words.portfolio("reason")]))
         for item in sorted(unreadable, key=lambda u: u.file):
@@ -272,18 +303,20 @@ def consolidate(folder: Path, output: Path, language: Language = Language.EN,
 
 
 def _summary_sheet(wb: Workbook, words: Translations, totals: Totals, unreadable: int,
-                   top: list[tuple[float, int, str]]) -> None:
+                   currency: str, top: list[tuple[float, int, str]]) -> None:
     ws = wb.create_sheet(words.portfolio("sheet_summary"))
     ws.append(_row(ws, [words.portfolio("title")]))
     ws.append([])
     figures = [("clients", totals.clients), ("fundable_clients", totals.fundable),
                ("not_fundable_clients", totals.clients - totals.fundable),
-               ("unreadable", unreadable), ("total_customer_capital", totals.customer_capital),
-               ("total_late_actions", totals.late_actions)]
+               ("unreadable", unreadable), ("total_late_actions", totals.late_actions)]
     for key, value in figures:
         ws.append(_row(ws, [words.portfolio(key), value]))
+    for money, total in sorted(totals.customer_capital.items()):
+        ws.append(_row(ws, [words.portfolio("total_customer_capital", currency=money), total],
+                       [None, "#,##0"]))
     ws.append([])
-    first_top = 3 + len(figures) + 2
+    first_top = 3 + len(figures) + len(totals.customer_capital) + 2
     ws.append(_row(ws, [words.portfolio("client"), words.portfolio("customer_capital")]))
     for capital, _, name in top:
         ws.append(_row(ws, [name, capital], [None, "#,##0"]))
@@ -295,7 +328,7 @@ def _summary_sheet(wb: Workbook, words: Translations, totals: Totals, unreadable
     if top:
         bar = BarChart()
         bar.type = "bar"
-        bar.title = words.portfolio("chart_capital")
+        bar.title = words.portfolio("chart_capital", currency=currency)
         bar.legend = None
         bar.add_data(Reference(ws, min_col=2, min_row=first_top, max_row=first_top + len(top)),
                      titles_from_data=True)

@@ -228,8 +228,8 @@ class Translations:
         """A sentence of a worksheet function, in this language."""
         return str(self.data["udf"][key]).format(**values)
 
-    def portfolio(self, key: str) -> str:
-        return str(self.data["portfolio"][key])
+    def portfolio(self, key: str, **values: object) -> str:
+        return str(self.data["portfolio"][key]).format(**values)
 
     def check(self, key: str, **values: object) -> str:
         """A message of ``xlplan check``, in this language."""
