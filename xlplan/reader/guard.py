@@ -32,7 +32,8 @@ import html
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
@@ -122,6 +123,20 @@ def failure_reason(exc: BaseException) -> str:
     return f"{kind}: {text}" if text else kind
 
 
+@contextmanager
+def read_failures_as_unreadable(what: str) -> Iterator[None]:
+    """Any failure of the block (but our own errors, and an interrupt) as UnreadableWorkbook:
+    ``what`` (the file, the part) then why, in one line."""
+    try:
+        yield
+    except XlplanError:
+        raise
+    except BaseException as exc:
+        if not is_read_failure(exc):
+            raise
+        raise UnreadableWorkbook(f"{what} ({failure_reason(exc)})") from None
+
+
 @dataclass
 class PackageReport:
     """What the package carries that a deliverable should not, found without trusting it."""
@@ -147,14 +162,8 @@ class PackageReport:
 def inspect_package(path: Path) -> PackageReport:
     """Check the limits; raise UnreadableWorkbook, or return what the package carries."""
     path = Path(path)
-    try:
+    with read_failures_as_unreadable(f"{path}: damaged package"):
         return _inspect(path)
-    except UnreadableWorkbook:
-        raise
-    except BaseException as exc:
-        if not is_read_failure(exc):
-            raise
-        raise UnreadableWorkbook(f"{path}: damaged package ({failure_reason(exc)})") from None
 
 
 def _inspect(path: Path) -> PackageReport:
@@ -364,22 +373,17 @@ def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path,
     """Read one part to its end (its CRC checked); check XML parts' prolog and
     well-formedness; count what a sheet or a table holds. Returns the part if ``keep``."""
     name = info.filename
-    try:
-        return _read_part(archive, info, named, budget, xml, keep)
-    except _DoctypeFound:
-        raise UnreadableWorkbook(f"{path}: {name} declares a DOCTYPE or entities "
-                                 "(refused: XML entity expansion)") from None
-    except _Refused as exc:
-        where = named.get(name, name)
-        raise UnreadableWorkbook(f"{path}: {where} {exc}") from None
-    except expat.ExpatError as exc:
-        raise UnreadableWorkbook(f"{path}: {name} is not well-formed XML ({exc})") from None
-    except UnreadableWorkbook:
-        raise
-    except BaseException as exc:
-        if not is_read_failure(exc):
-            raise
-        raise UnreadableWorkbook(f"{path}: {name} is damaged ({failure_reason(exc)})") from None
+    with read_failures_as_unreadable(f"{path}: {name} is damaged"):
+        try:
+            return _read_part(archive, info, named, budget, xml, keep)
+        except _DoctypeFound:
+            raise UnreadableWorkbook(f"{path}: {name} declares a DOCTYPE or entities "
+                                     "(refused: XML entity expansion)") from None
+        except _Refused as exc:
+            where = named.get(name, name)
+            raise UnreadableWorkbook(f"{path}: {where} {exc}") from None
+        except expat.ExpatError as exc:
+            raise UnreadableWorkbook(f"{path}: {name} is not well-formed XML ({exc})") from None
 
 
 def _read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, named: dict[str, str],

@@ -15,7 +15,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from ..errors import PlanError, XlplanError
+from ..errors import PlanError
 from ..loading import Location, validate_plan
 from ..model import Language, Plan
 from ..workbook.layout import (
@@ -36,9 +36,8 @@ from ..workbook.templates import (
 from .guard import (
     PackageReport,
     UnreadableWorkbook,
-    failure_reason,
     inspect_package,
-    is_read_failure,
+    read_failures_as_unreadable,
 )
 from .sources import BookSource, SheetSource, open_calamine, open_openpyxl
 
@@ -276,17 +275,12 @@ def read_workbook(path: Path, fast: bool = False) -> ReadBack:
     one; only KeyboardInterrupt and SystemExit go through."""
     path = Path(path)
     try:
-        return _read_workbook(path, fast)
+        with read_failures_as_unreadable(f"{path}: cannot be read"):
+            return _read_workbook(path, fast)
     except UnreadableWorkbook as exc:
         if str(exc).startswith(f"{path}: "):
             raise
         raise UnreadableWorkbook(f"{path}: {exc}") from None
-    except XlplanError:
-        raise
-    except BaseException as exc:
-        if not is_read_failure(exc):
-            raise
-        raise UnreadableWorkbook(f"{path}: cannot be read ({failure_reason(exc)})") from None
 
 
 def _read_workbook(path: Path, fast: bool) -> ReadBack:
