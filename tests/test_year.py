@@ -299,3 +299,21 @@ def test_consolidate_shows_the_review_status_and_totals_per_currency(tmp_path):
     capital = compute(validate_plan(on_time)).customer_capital
     assert summary["Customer capital, all clients (EUR)"] == pytest.approx(capital)
     assert summary["Customer capital, all clients (GBP)"] == pytest.approx(capital)
+
+
+@pytest.mark.libreoffice
+def test_each_objective_has_a_column_per_period(recalculated):
+    """The reviews sheet shows, for each objective, its measured value at each period of the
+    cadence (the period row reads Q1..Q4), after LibreOffice recalculates it."""
+    from xlplan.workbook.templates import translations
+
+    _, _, path = recalculated["en"]
+    ws = openpyxl.load_workbook(path, data_only=True)[translations("en").sheet("reviews")]
+    cells = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row}
+    title = next(at for at, v in cells.items() if v == "Objectives by period: measured")
+    period_row = next(r for (r, c), v in cells.items() if r > title[0] and v == "Q1")
+    codes = {cells[(period_row, c)]: c for c in range(2, 20) if cells.get((period_row, c))}
+    assert list(codes) == ["Q1", "Q2", "Q3", "Q4"]
+    sell = next(r for (r, c), v in cells.items() if r > period_row and v == "Sell more")
+    assert cells[(sell, codes["Q1"])] == 140 and cells[(sell, codes["Q2"])] == 520
+    assert cells[(sell, codes["Q3"])] in (None, "")

@@ -320,6 +320,7 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
             grids[cell.format(slot)] = titles[slot - 1] if len(titles) >= slot else None
         grids[cell.format("more")] = f"+{len(titles) - 3}" if len(titles) > 3 else None
         grids[cell.format("flag")] = None if titles else "no_top_priority"
+    grids.update(_by_period(plan, r))
     monthly = {"uses": fund.uses, "sources": fund.sources, "net": fund.net,
                "cumulative": fund.cumulative,
                "negative": tuple(int(arith.lt(b, 0.0)) for b in fund.cumulative)}
@@ -327,6 +328,32 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
         for month, value in enumerate(values, start=1):
             grids[f"funding_grid.{key}.m{month}"] = value
     return CellValues(fields, tables, grids)
+
+
+BY_PERIOD_ROWS = 8  # the reviews sheet's view of the objectives, period by period
+BY_PERIOD_SLOTS = 12  # (sheets.yaml): twelve period columns, as many as months
+
+
+def _by_period(plan: Plan, r: PlanResults) -> dict[str, object]:
+    """The reviews sheet's objective x period grids: each of the first objectives' value,
+    attainment and status at each period of the cadence."""
+    periods = plan.plan.review_cadence.periods
+    found = {(m.objective, m.period): (m, e)
+             for m, e in zip(plan.review_measures, r.measures, strict=True)}
+    out: dict[str, object] = {"by_period.period.title": None}
+    for slot in range(1, BY_PERIOD_SLOTS + 1):
+        code = periods[slot - 1] if slot <= len(periods) else None
+        for grid in ("by_period", "by_period_progress", "by_period_status"):
+            out[f"{grid}.period.p{slot}"] = code
+        for n in range(1, BY_PERIOD_ROWS + 1):
+            title = plan.objectives[n - 1].title if n <= len(plan.objectives) else None
+            measure, entry = found.get((title, code), (None, None)) if title and code else (
+                None, None)
+            out[f"by_period.o{n}.title"] = title
+            out[f"by_period.o{n}.p{slot}"] = measure.value if measure else None
+            out[f"by_period_progress.o{n}.p{slot}"] = entry.progress if entry else None
+            out[f"by_period_status.o{n}.p{slot}"] = entry.status if entry else None
+    return out
 
 
 def _latest_cash(plan: Plan, fund: funding.FundingPlan) -> tuple[float | None, float | None]:

@@ -80,5 +80,9 @@ class FormulaRenderer:
         def prev(key: str) -> str:
             return f"{previous}{block.row_of(key)}" if column_index > 0 else ""
 
+        def across(key: str) -> str:
+            index = [c.key for c in block.grid_columns].index(key)
+            return f"${get_column_letter(block.left + 1 + index)}{block.row_of(row.key)}"
+
         return self._render(row.formula, row_params=row.params, col_params=column.params,
-                            here=here, prev=prev)
+                            here=here, prev=prev, across=across)
