@@ -125,6 +125,7 @@ def _commands(made: dict[str, list[Path]], folder: Path) -> Iterator[Command]:
         yield ["actions", str(book), "--format", "ics", "-o", "out.ics"], ("out.ics",)
         yield ["finalize", str(book), "-o", "client.xlsx"], ("client.xlsx",)
         yield ["new", "--from", str(book), "-o", "next.xlsx"], ("next.xlsx",)
+        yield ["review", str(book), "--format", "json"], ()
     for workers in ("1", "2"):
         yield (["consolidate", str(folder / "workbooks"), "-o", "portfolio.xlsx", "--workers",
                 workers, "--no-progress"], ("portfolio.xlsx",))
