@@ -104,3 +104,29 @@ def test_a_workbook_edited_by_a_person_is_never_overwritten(tmp_path):
     assert out.read_bytes() == edited
     assert run("new", BOUTIQUE, "-o", str(out), "--overwrite-edited")[0] == 0
     assert out.read_bytes() != edited
+
+
+def test_the_command_line_languages_are_the_models():
+    """The CLI offers the languages without loading the model: the same codes, in order."""
+    from xlplan.languages import LANGUAGES
+    from xlplan.model import Language
+
+    assert tuple(language.value for language in Language) == LANGUAGES
+
+
+def test_help_and_validate_load_only_what_they_need():
+    """`--help` loads neither the model nor openpyxl; `validate` does not load the writer
+    (start-up is most of a command's time)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom xlplan.cli import main\n"
+            "CliRunner().invoke(main, ['--help'])\n"
+            "print(sorted(m for m in ('xlplan.model', 'openpyxl', 'pydantic', 'xlsxwriter')"
+            " if m in sys.modules))\n"
+            f"CliRunner().invoke(main, ['validate', {BOUTIQUE!r}])\n"
+            "print(sorted(m for m in ('openpyxl', 'xlsxwriter', 'xlplan.workbook.build')"
+            " if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out == ["[]", "[]"]

@@ -8,15 +8,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
 from .errors import PlanError, XlplanError
-from .loading import load_plan, plan_schema
-from .model import Client, Language, Plan, PlanSettings
+from .languages import LANGUAGES
 from .safe_io import atomic_write, check_target
 from .terminal import json_printable, printable
+
+if TYPE_CHECKING:
+    from .model import Plan
 
 EXIT_PROBLEMS = 1
 EXIT_UNUSABLE = 2
@@ -92,7 +95,7 @@ def main() -> None:
 @click.option("--from", "last_year", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Seed next year's plan from last year's workbook.")
 @click.option("--client", "client_name", help="Client name, for an empty plan (no PLAN_FILE).")
-@click.option("--lang", type=click.Choice([lang.value for lang in Language]), default=None,
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None,
               help="Workbook language (for an empty plan; a plan file sets its own).")
 @click.option("--year", type=int, default=None, help="Plan year of an empty plan.")
 @click.option("--currency", default="EUR", show_default=True, help="Currency of an empty plan.")
@@ -111,6 +114,8 @@ def new(plan_file: Path | None, output: Path, last_year: Path | None, client_nam
       xlplan new --client "Acme" --lang es -o acme.xlsx
       xlplan new --from boutique-2027.xlsx -o boutique-2028.xlsx
     """
+    from .loading import load_plan
+    from .model import Client, Language, Plan, PlanSettings
     from .workbook import render_bytes
 
     with reported_errors():
@@ -167,6 +172,8 @@ def _clean_plan(workbook: Path) -> Plan:
 @click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path))
 def validate(plan_file: Path) -> None:
     """Check a plan file; print every problem with its path and line."""
+    from .loading import load_plan
+
     with reported_errors():
         plan = load_plan(plan_file)
     echo(f"{plan_file}: valid ({plan.client.name}, {plan.plan.year})")
@@ -341,7 +348,7 @@ def actions(workbook: Path, fmt: str, output: Path, force: bool) -> None:
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the workbooks.")
 @click.option("--plans", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder of per-client plan files named <id>.yaml (or .yml, .json).")
-@click.option("--lang", type=click.Choice([lang.value for lang in Language]), default=None,
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None,
               help="Language of rows that do not give one.")
 @click.option("--year", type=int, default=None, help="Plan year (default: the year planned).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
@@ -368,7 +375,7 @@ def batch(client_list: Path, out_dir: Path, plans: Path | None, lang: str | None
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The portfolio workbook (.xlsx).")
-@click.option("--lang", type=click.Choice([lang.value for lang in Language]), default="en",
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en",
               show_default=True, help="Language of the portfolio's labels.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None)
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
@@ -377,6 +384,7 @@ def consolidate(folder: Path, output: Path, lang: str, workers: int | None, forc
                 no_progress: bool) -> None:
     """Read every client workbook of FOLDER back into one portfolio workbook."""
     from .batch.portfolio import consolidate as run_consolidate
+    from .model import Language
 
     with reported_errors():
         check_target(output, force)
@@ -388,6 +396,8 @@ def consolidate(folder: Path, output: Path, lang: str, workers: int | None, forc
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of the plan file."""
+    from .loading import plan_schema
+
     echo(json.dumps(plan_schema(), indent=2, ensure_ascii=False))
 
 

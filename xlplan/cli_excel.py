@@ -9,7 +9,7 @@ import click
 
 from .cli import EXIT_PROBLEMS, echo, main, reported_errors
 from .errors import OutputError
-from .model import Language
+from .languages import LANGUAGES
 from .safe_io import atomic_write, check_target
 
 
@@ -67,7 +67,7 @@ def addin() -> None:
 @addin.command("build")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The add-in to write (.xlam).")
-@click.option("--lang", type=click.Choice([lang.value for lang in Language]), default="en",
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en",
               show_default=True, help="Language of the ribbon's labels.")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 def addin_build(output: Path, lang: str, force: bool) -> None:
@@ -79,12 +79,14 @@ def addin_build(output: Path, lang: str, force: bool) -> None:
         if output.suffix.lower() != ".xlam":
             raise OutputError(f"{output}: an Excel add-in must be named .xlam")
         check_target(output, force)
+        from .model import Language
+
         atomic_write(output, build_addin(Language(lang)))
     echo(f"wrote {output}")
 
 
 @addin.command("install")
-@click.option("--lang", type=click.Choice([lang.value for lang in Language]), default="en",
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en",
               show_default=True, help="Language of the ribbon's labels.")
 @click.option("--xlstart", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Excel's startup folder (default: the user's XLSTART on Windows, "
@@ -98,6 +100,8 @@ def addin_install(lang: str, xlstart: Path | None, dry_run: bool) -> None:
 
     with reported_errors():
         steps = install_steps(xlstart, sys.executable, sys.platform)
+        from .model import Language
+
         data = build_addin(Language(lang))
         for step in steps.describe():
             echo(step)

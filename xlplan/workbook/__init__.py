@@ -1,52 +1,30 @@
-"""Generate the planning workbook from a plan: layout, content and rendering."""
+"""Generate the planning workbook from a plan: layout, content and rendering (``build``).
+
+The names below are loaded when first used (PEP 562): reading the translations or the sheet
+specs (``workbook.templates``) does not load the writer.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .. import __version__
-from ..calc.reviews import plan_start
-from ..model import Plan
-from ..provenance import HASH_PLACEHOLDER, HASH_PROPERTY
-from ..results import compute
-from .content import build_content
-from .layout import Layout
-from .package import zip_parts
-from .render import BuiltWorkbook, Document, Renderer
-from .templates import sheet_specs, template_version, translations
-
-
-def build_workbook(plan: Plan, today: date | None = None) -> BuiltWorkbook:
-    """The workbook of a plan, with the value each of its formulas must give."""
-    words = translations(plan.language)
-    results = compute(plan, today)
-    specs = sheet_specs()
-    content = build_content(plan, results, words, specs)
-    layout = Layout(specs, words, {k: len(v) for k, v in content.tables.items()},
-                    TEMPLATE_VERSION)
-    built = BuiltWorkbook(layout)
-    document = Document(
-        title=f"{plan.client.name} - {plan.plan.year}",
-        author=plan.client.consultant or "xlplan", created=document_stamp(plan),
-        custom=(("xlplan.version", __version__), ("xlplan.language", plan.language.value),
-                ("xlplan.template", str(TEMPLATE_VERSION)), (HASH_PROPERTY, HASH_PLACEHOLDER)))
-    Renderer(layout, words, content, plan.client.currency, plan.client.name,
-             plan.plan.year, plan_start(plan)).render(built, document)
-    return built
-
-
-def document_stamp(plan: Plan) -> datetime:
-    """The workbook's created/modified date: from the plan, never the clock (determinism)."""
-    day = plan.plan.as_of or date(plan.plan.year, 1, 1)
-    return datetime(day.year, day.month, day.day)
-
-
-def render_bytes(plan: Plan, today: date | None = None) -> bytes:
-    """The .xlsx bytes of a plan's workbook; the same plan always gives the same bytes."""
-    return zip_parts(build_workbook(plan, today).parts)
-
-
-TEMPLATE_VERSION = template_version()
+if TYPE_CHECKING:
+    from .build import (
+        TEMPLATE_VERSION,
+        BuiltWorkbook,
+        build_workbook,
+        document_stamp,
+        render_bytes,
+    )
 
 __all__ = ["TEMPLATE_VERSION", "BuiltWorkbook", "build_workbook", "document_stamp",
            "render_bytes"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        value = getattr(importlib.import_module(".build", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

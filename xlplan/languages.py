@@ -1,0 +1,3 @@
+"""The workbook languages, as codes: what the command line offers without loading the model."""
+
+LANGUAGES = ("fr", "es", "en")
