@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
+import reprlib
+from typing import Any
 
 # C0 (but newline), DEL, C1, and the characters that reorder or break a line as shown: the
 # bidirectional marks and overrides, and the line and paragraph separators.
@@ -33,3 +36,33 @@ def json_printable(text: str) -> str:
     """JSON text (``ensure_ascii=False``) with the characters :func:`printable` escapes written
     as JSON escapes: still valid JSON, decoding to the same data."""
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+MAX_SHOWN_CHARS = 200
+"""A value quoted in a message is cut to about this length."""
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = MAX_SHOWN_CHARS
+_REPR.maxlong = 100
+_REPR.maxlevel = 3
+_REPR.maxlist = _REPR.maxdict = _REPR.maxset = _REPR.maxtuple = 10
+
+
+def shown(value: Any) -> str:
+    """``repr(value)``, cut short; never fails (an integer too long to print, deep nesting)."""
+    try:
+        return _REPR.repr(value)
+    except (ValueError, RecursionError):
+        if isinstance(value, int):
+            return f"<a whole number of about {int(value.bit_length() * math.log10(2)):,} digits>"
+        return f"<{type(value).__name__}>"
+
+
+def as_text(value: Any) -> str:
+    """``str(value)``, never failing (see :func:`shown`)."""
+    if isinstance(value, str):
+        return value
+    try:
+        return str(value)
+    except (ValueError, RecursionError):
+        return shown(value)

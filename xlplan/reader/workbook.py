@@ -16,8 +16,9 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from ..errors import PlanError
-from ..loading import Location, validate_plan
+from ..loading import validate_plan
 from ..model import Language, Plan
+from ..plan_rules import Location
 from ..workbook.layout import (
     FIELD_LABEL_COLUMN,
     FIELD_VALUE_COLUMN,
