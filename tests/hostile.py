@@ -20,7 +20,7 @@ BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
 
 
 SHEET = "xl/worksheets/sheet1.xml"
-NARROW_SHEET = "xl/worksheets/sheet8.xml"  # the dashboard: fields in A:B, charts
+NARROW_SHEET = "xl/worksheets/sheet9.xml"  # the dashboard: fields in A:B, charts
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 Content = bytes | Iterable[bytes] | None  # a part's bytes, streamed chunks, or None: dropped
 

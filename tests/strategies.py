@@ -85,14 +85,38 @@ def funding_lines(draw: st.DrawFn, priorities: list[str] | None = None) -> dict[
     return line
 
 
+ACTIVITY = NAME.filter(lambda s: ";" not in s)
+EFFORT = st.one_of(st.none(), st.integers(0, 40), st.integers(0, 4000).map(lambda c: c / 100))
+
+
+@st.composite
+def team_members(draw: st.DrawFn) -> dict[str, Any]:
+    zones = {zone: draw(st.lists(ACTIVITY, max_size=3))
+             for zone in ("genius", "excellence", "competence", "incompetence")}
+    return {"name": draw(NAME), "role": draw(st.one_of(st.none(), NAME)),
+            "capacity": draw(st.one_of(st.none(), st.integers(0, 20), st.just(0.5))), **zones}
+
+
+@st.composite
+def survey_entries(draw: st.DrawFn, titles: list[str]) -> dict[str, Any]:
+    priority = _link(draw, titles)
+    answer = draw(NAME if priority is None else st.one_of(st.none(), NAME))
+    return {"answer": answer, "priority": priority}
+
+
 @st.composite
 def actions(draw: st.DrawFn, titles: list[str], initiatives: Sequence[str] = (),
-            segments: Sequence[str] = ()) -> dict[str, Any]:
+            segments: Sequence[str] = (), people: Sequence[str] = (),
+            activities: Sequence[str] = ()) -> dict[str, Any]:
     start = draw(st.one_of(st.none(), DATES))
     due = draw(st.one_of(st.none(), DATES))
     if start and due and due < start:
         start, due = due, start
-    return {"what": draw(NAME), "who": draw(st.one_of(st.none(), NAME)), "start": start,
+    who = st.one_of(st.none(), NAME, *([st.sampled_from(list(people))] if people else []))
+    activity = st.one_of(st.none(), ACTIVITY,
+                         *([st.sampled_from(list(activities))] if activities else []))
+    return {"what": draw(NAME), "who": draw(who), "start": start, "effort": draw(EFFORT),
+            "activity": draw(activity),
             "due": due, "priority": _link(draw, titles),
             "status": draw(st.sampled_from(["todo", "in_progress", "done", "blocked"])),
             "cost": draw(POSITIVE_CENTS), "initiative": _link(draw, list(initiatives)),
@@ -141,6 +165,10 @@ def plans(draw: st.DrawFn, max_items: int = 8) -> Plan:
     inits = _unique(draw(st.lists(initiatives(objective_titles), max_size=4)), "title") if (
         objective_titles) else []
     segs = _unique(draw(st.lists(segments(), max_size=5)), "name")
+    team = _unique(draw(st.lists(team_members(), max_size=4)), "name")
+    people = [m["name"].strip() for m in team]
+    activities = [a.strip().upper() for m in team for zone in ("competence", "incompetence")
+                  for a in m[zone]]
     data = {
         "client": {"name": draw(NAME), "language": draw(st.sampled_from(["fr", "es", "en"])),
                    "currency": draw(st.sampled_from(["EUR", "USD", "MXN", "GBP", "XYZ"])),
@@ -160,7 +188,9 @@ def plans(draw: st.DrawFn, max_items: int = 8) -> Plan:
         "funding": {"uses": draw(st.lists(funding_lines(titles), max_size=6)),
                     "sources": draw(st.lists(funding_lines(), max_size=6))},
         "actions": draw(st.lists(actions(titles, [i["title"].strip() for i in inits],
-                                         [s["name"].strip() for s in segs]),
+                                         [s["name"].strip() for s in segs], people, activities),
                                  max_size=max_items)),
+        "team": team,
+        "survey": draw(st.lists(survey_entries(titles), max_size=4)),
     }
     return validate_plan(data, "generated")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xlplan.calc import arith, customers, funding, kpis, objectives, priorities
+from xlplan.calc import arith, customers, funding, kpis, objectives, priorities, reviews
 from xlplan.calc.actions import completion, duration_days, is_late
 from xlplan.calc.kpis import KpiStatus
 from xlplan.model import Action, Cadence, Direction, FundingLine, Objective, Quadrant, Status
@@ -167,12 +167,19 @@ def test_actions_late_completion_duration():
     assert duration_days(future.start, future.due) == 59
 
 
-@given(st.dates(date(2000, 1, 1), date(2100, 12, 31)), st.sampled_from(list(Cadence)))
-def test_next_review_is_the_next_period_start(as_of, cadence):
-    """The next review is the first day of the next period, within one period ahead."""
-    review = objectives.next_review(as_of, cadence)
+@given(st.dates(date(2000, 1, 1), date(2100, 12, 31)), st.sampled_from(list(Cadence)),
+       st.dates(date(2000, 1, 1), date(2100, 12, 1)))
+def test_next_review_is_the_next_period_start(as_of, cadence, start):
+    """The next review is the first day of the next period of the plan (periods follow its
+    first month), within one period ahead."""
+    start = start.replace(day=1)
+    review = reviews.next_review(start, cadence.months, as_of)
+    if as_of < start:
+        assert review == start
+        return
     assert review > as_of and review.day == 1
-    assert (review.month - 1) % cadence.months == 0
+    since_start = (review.year - start.year) * 12 + review.month - start.month
+    assert since_start % cadence.months == 0
     months_ahead = (review.year - as_of.year) * 12 + review.month - as_of.month
     assert 1 <= months_ahead <= cadence.months
 

@@ -66,7 +66,7 @@ def test_every_problem_at_its_cell_in_french(example_plans, tmp_path):
     assert found["Plan d'action!G13"][1].startswith("ne désigne aucune priorité")
     assert found["Plan d'action!B14"] == (
         "method", "action sans responsable (Qui et Responsable sont vides)")
-    assert found["Plan d'action!L15"][0] == "formula"
+    assert found["Plan d'action!N15"][0] == "formula"
     assert found["Priorités!C19"][0] == "method"  # Attaquer-Gérer has no top priority
     assert book.plan is None
 

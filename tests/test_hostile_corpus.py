@@ -23,6 +23,7 @@ from tests.corpus import ESCAPES, SECRET, write_corpus
 from tests.hostile import hostile_files
 from xlplan import load_plan
 from xlplan.cli import main
+from xlplan.workbook import render_bytes
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the harness forks (POSIX)")
 
@@ -106,6 +107,9 @@ def corpus(tmp_path_factory) -> tuple[Path, dict[str, list[Path]]]:
     damaged = hostile_files(load_plan(ROOT / "examples" / "boutique.yaml"),
                             folder / "workbooks")
     made["workbooks"] += list(damaged.values())
+    good = folder / "good.xlsx"  # a clean workbook, to collect hostile "forms" into
+    good.write_bytes(render_bytes(load_plan(ROOT / "examples" / "boutique.yaml")))
+    made["good"] = [good]
     return folder, made
 
 
@@ -126,6 +130,12 @@ def _commands(made: dict[str, list[Path]], folder: Path) -> Iterator[Command]:
         yield ["finalize", str(book), "-o", "client.xlsx"], ("client.xlsx",)
         yield ["new", "--from", str(book), "-o", "next.xlsx"], ("next.xlsx",)
         yield ["review", str(book), "--format", "json"], ()
+        yield ["survey", str(book), "-o", "survey.xlsx"], ("survey.xlsx",)
+        yield ["genius", str(book), "-o", "forms"], ("forms",)
+    good = made["good"][0]
+    for command in ("survey", "genius"):  # every hostile workbook taken for a filled-in form
+        yield ([command, str(good), "--collect", str(folder / "workbooks"), "-o",
+                "collected.xlsx"], ("collected.xlsx",))
     for workers in ("1", "2"):
         yield (["consolidate", str(folder / "workbooks"), "-o", "portfolio.xlsx", "--workers",
                 workers, "--no-progress"], ("portfolio.xlsx",))

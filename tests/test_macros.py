@@ -65,7 +65,8 @@ def ranked_plan(plan: Plan) -> Plan:
     """The example's priorities in reverse, with one whose title reads like a formula."""
     items = list(reversed(plan.priorities))
     hostile = items[-1].model_copy(update={"title": "=1+1 Formula-like", "score": 3})
-    return dated(plan.model_copy(update={"priorities": [*items[:-1], hostile], "actions": []}))
+    return dated(plan.model_copy(update={"priorities": [*items[:-1], hostile], "actions": [],
+                                         "survey": []}))
 
 
 def type_a_kpi(book: FileBook, words) -> None:  # type: ignore[no-untyped-def]
@@ -220,8 +221,9 @@ def test_check_plan_on_a_clean_plan_says_so(example_plans, tmp_path):
     risks = [r.model_copy(update={"mitigation": "plan B"}) for r in boutique.risks]
     actions = [a.model_copy(update={"priority": a.priority or priorities[0].title})
                for a in boutique.actions]
+    team = [m.model_copy(update={"capacity": 100.0}) for m in boutique.team]  # nobody over
     plan = boutique.model_copy(update={"objectives": complete, "priorities": priorities,
-                                       "risks": risks, "actions": actions})
+                                       "risks": risks, "actions": actions, "team": team})
     run = run_macro("check-plan", plan, tmp_path)
     words = translations(plan.language)
     if run.result.findings:

@@ -15,11 +15,12 @@ from xlplan.workbook import build_workbook, render_bytes
 from xlplan.workbook.templates import translations
 
 TABLES = {"Kpis", "Segments", "Priorities", "Uses", "Sources", "Actions", "Objectives",
-          "Reviews", "Measures", "Decisions"}
+          "Reviews", "Measures", "Decisions", "Team", "Survey"}
 NAMES = {"AsOfDate", "OpeningCash", "KpisOnTarget", "CustomerCapital", "RetainedPriorities",
          "TotalUses", "TotalSources", "FundingGap", "MinCumulativeBalance", "FundingOK",
          "ActionsCompletion", "LateActions", "ReviewsHeld", "AbandonedPriorities",
-         "ObjectivesAchieved", "LatestReviewDate"}
+         "ObjectivesAchieved", "LatestReviewDate", "PlannedEffort", "TeamCapacity",
+         "OverloadedMonths", "AlignmentScore", "ActionsOutsideZone", "PlanStart"}
 
 
 def load(plan):
@@ -28,12 +29,12 @@ def load(plan):
 
 @pytest.mark.parametrize("language", list(Language))
 def test_sheets_tables_and_names_in_every_language(example_plans, language):
-    """Eight translated sheets, the stable table names and the workbook-level names."""
+    """Nine translated sheets, the stable table names and the workbook-level names."""
     plan = in_language(example_plans["boutique"], language)
     wb = load(plan)
     words = translations(language)
     assert wb.sheetnames == [words.sheet(k) for k in (
-        "vision", "bilan", "customers", "priorities", "funding", "actions", "reviews",
+        "vision", "bilan", "customers", "priorities", "funding", "actions", "team", "reviews",
         "dashboard")]
     tables = {name for ws in wb.worksheets for name in ws.tables}
     assert tables >= TABLES

@@ -401,7 +401,7 @@ def schema() -> None:
     echo(json.dumps(plan_schema(), indent=2, ensure_ascii=False))
 
 
-from . import cli_excel  # noqa: E402, F401  (registers ``run`` and ``addin`` on ``main``)
+from . import cli_excel, cli_people  # noqa: E402, F401  (register run, addin, survey, genius)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -268,6 +268,48 @@ class Funding(_Strict):
     sources: list[FundingLine] = []
 
 
+def _one_activity(value: str) -> str:
+    if ";" in value or "\n" in value or "\r" in value:
+        raise ValueError("one activity: no ';' or line break (they separate activities in "
+                         "the workbook's zone cells)")
+    return value
+
+
+Activity = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_printable),
+                     AfterValidator(_one_activity)]
+Zone = Annotated[list[Activity], Field(max_length=100)]
+Days = Annotated[float, Field(strict=True, ge=0, le=MAX_COUNT, allow_inf_nan=False)]
+
+
+class TeamMember(_Strict):
+    """A person of the plan: the days a month they can give it, and their four zones (what
+    they love and excel at, excel at, do well enough, should not do)."""
+
+    name: Name
+    role: Text | None = None
+    capacity: Days | None = Field(default=None, description="Days per month this person can "
+                                  "give to the plan.")
+    genius: Zone = []
+    excellence: Zone = []
+    competence: Zone = []
+    incompetence: Zone = []
+
+
+class SurveyEntry(_Strict):
+    """One respondent's answer to "what does the organisation pay most attention to?", and
+    the priority the answer names, if any."""
+
+    answer: Text | None = None
+    priority: Name | None = Field(default=None, description="Title of the priority named.")
+    source: Text | None = Field(default=None, description="The form it was collected from.")
+
+    @model_validator(mode="after")
+    def _says_something(self) -> SurveyEntry:
+        if not self.answer and not self.priority:
+            raise PydanticCustomError("empty_answer", "an entry needs an answer or a priority")
+        return self
+
+
 class Action(_Strict):
     what: Name
     who: Text | None = None
@@ -280,6 +322,10 @@ class Action(_Strict):
     cost: NonNegativeAmount = 0.0
     initiative: Name | None = Field(default=None, description="Title of an initiative.")
     segment: Name | None = Field(default=None, description="Name of the segment it serves.")
+    effort: Days | None = Field(default=None, description="Days of work, spread evenly over "
+                                "the days from start to due.")
+    activity: Activity | None = Field(default=None, description="The kind of work, as the "
+                                      "team's zones name activities.")
 
     @model_validator(mode="after")
     def _due_after_start(self) -> Action:
@@ -343,6 +389,8 @@ class Plan(_Strict):
     funding: Funding = Funding()
     actions: list[Action] = []
     reviews: list[Review] = []
+    team: list[TeamMember] = []
+    survey: list[SurveyEntry] = []
 
     @property
     def language(self) -> Language:

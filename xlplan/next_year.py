@@ -7,12 +7,13 @@
 - priorities on hold (score 1: "don't drop them") carry over with score 1, and so do those
   open actions still serve; an abandoned or done priority (its latest review decision) does
   not, nor do the open actions of an abandoned one;
-- the categories, the risks, the vision, barriers, competitors, segments and the cadence
-  carry over; a carried priority or action keeps its links to what carried over, and only
-  those;
+- the categories, the risks, the vision, barriers, competitors, segments, the team (with
+  its zones and capacities) and the cadence carry over; a carried priority or action keeps
+  its links to what carried over, and only those;
 - the opening cash is the latest review's cash where one was recorded, otherwise the planned
   year-end balance (``SeededPlan.cash_from`` says which);
-- the funding lines, the retrospective, the reviews and the as-of date start empty; a plan
+- the funding lines, the retrospective, the reviews, the survey and the as-of date start
+  empty; a plan
   starting in another month than January starts in that month of the next year.
 """
 
@@ -83,7 +84,8 @@ def seed_next_year(last: Plan) -> SeededPlan:
     plan = last.model_copy(update={
         "plan": settings, "objectives": objectives, "initiatives": initiatives,
         "priorities": priorities, "kpis": _bilan(last), "actions": open_actions,
-        "funding": Funding(), "retrospective": Retrospective(), "reviews": []})
+        "funding": Funding(), "retrospective": Retrospective(), "reviews": [],
+        "survey": []})
     return SeededPlan(plan, cash_from, cash_review)
 
 

@@ -29,7 +29,8 @@ def _items(data: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
 def cross_checks(data: Any) -> Iterator[Rule]:
     """Checks across lists, run on the raw data so they report alongside field errors."""
     for key, field in (("kpis", "name"), ("segments", "name"), ("priorities", "title"),
-                       ("objectives", "title"), ("initiatives", "title"), ("risks", "title")):
+                       ("objectives", "title"), ("initiatives", "title"), ("risks", "title"),
+                       ("team", "name")):
         first: dict[str, int] = {}
         for index, item in _items(data, key):
             value = item.get(field)
@@ -53,6 +54,7 @@ LINKS = (
     ("priorities", "objective", "objectives", "title", "objective"),
     ("initiatives", "objective", "objectives", "title", "objective"),
     ("funding.uses", "priority", "priorities", "title", "priority"),
+    ("survey", "priority", "priorities", "title", "priority"),
 )
 
 

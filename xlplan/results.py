@@ -7,12 +7,69 @@ from dataclasses import dataclass
 from datetime import date
 
 from .calc import actions as action_calc
-from .calc import arith, customers, funding, kpis, links, objectives, priorities, reviews
+from .calc import arith, customers, funding, kpis, links, objectives, people, priorities, reviews
 from .calc.kpis import KpiStatus
 from .calc.priorities import Decision, QuadrantView
 from .model import Plan, Quadrant, Status
 
 PRIORITY_FUNDING_ROWS = 6  # the funding sheet's view of the top priorities (sheets.yaml)
+WORKLOAD_ROWS = 20  # the team sheet's workload grid: one row per person (sheets.yaml)
+
+
+@dataclass(frozen=True)
+class PeopleResults:
+    """The people pillar: the workload grid, the action plan's flags, the survey."""
+
+    start: date  # the plan's first day
+    workload: tuple[people.PersonMonths, ...]
+    action_flags: tuple[str | None, ...]
+    assigned: tuple[float, ...]  # per team member
+    retained: tuple[bool | None, ...]  # per survey entry
+    planned_effort: float
+    team_capacity: float
+    survey_entries: int
+    alignment_score: float | None
+    named_any: float | None
+    named_by: tuple[float | None, ...]  # per priority
+
+    @property
+    def months(self) -> list[tuple[date, date]]:
+        return people.month_bounds(self.start)
+
+    @property
+    def shown_workload(self) -> tuple[people.PersonMonths, ...]:
+        """The people the grid has a row for."""
+        return self.workload[:WORKLOAD_ROWS]
+
+    @property
+    def overloaded_months(self) -> int:
+        return sum(p.over_count or 0 for p in self.shown_workload)
+
+    @property
+    def actions_outside_zone(self) -> int:
+        return sum(flag == "delegate" for flag in self.action_flags)
+
+    def over_months(self, row: people.PersonMonths) -> tuple[date, ...]:
+        return tuple(first for (first, _), over in zip(self.months, row.over, strict=True)
+                     if over)
+
+
+def people_results(plan: Plan) -> PeopleResults:
+    start = reviews.plan_start(plan)
+    entries = people.entry_count(plan.survey)
+    return PeopleResults(
+        start=start,
+        workload=tuple(people.workload(plan.team, plan.actions, start)),
+        action_flags=tuple(people.team_flag(a, plan.team) for a in plan.actions),
+        assigned=tuple(people.assigned_effort(p.name, plan.actions) for p in plan.team),
+        retained=tuple(people.retained(e, plan.priorities) for e in plan.survey),
+        planned_effort=arith.total(a.effort for a in plan.actions if a.effort is not None),
+        team_capacity=arith.total(p.capacity for p in plan.team if p.capacity is not None) * 12,
+        survey_entries=entries,
+        alignment_score=people.alignment_score(plan.survey, plan.priorities),
+        named_any=people.named_share(plan.survey),
+        named_by=tuple(people.named_share(plan.survey, p.title) for p in plan.priorities),
+    )
 
 
 @dataclass(frozen=True)
@@ -121,6 +178,7 @@ class PlanResults:
     latest_review_date: date | None = None
 
     latest_cash: tuple[float | None, float | None] = (None, None)  # actual, planned
+    people: PeopleResults | None = None
 
     @property
     def reviews_held(self) -> int:
@@ -194,6 +252,20 @@ class PlanResults:
             "AbandonedPriorities": self.abandoned_priorities,
             "ObjectivesAchieved": self.objectives_achieved,
             "LatestReviewDate": self.latest_review_date,
+            **(self._people_names() if self.people is not None else {}),
+        }
+
+    def _people_names(self) -> dict[str, object]:
+        team = self.people
+        assert team is not None
+        return {
+            "PlanStart": team.start,
+            "PlannedEffort": team.planned_effort,
+            "TeamCapacity": team.team_capacity,
+            "OverloadedMonths": team.overloaded_months,
+            "ActionsOutsideZone": team.actions_outside_zone,
+            "SurveyEntries": team.survey_entries,
+            "AlignmentScore": team.alignment_score,
         }
 
 
@@ -271,6 +343,23 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
     }
     for status, count in r.actions_by_status.items():
         fields[f"status_counts.{status.value}"] = count
+    team = r.people
+    assert team is not None
+    fields.update({
+        "settings.plan_start": team.start,
+        "team_summary.planned_effort": team.planned_effort,
+        "team_summary.team_capacity": team.team_capacity,
+        "team_summary.overloaded_months": team.overloaded_months,
+        "team_summary.outside_zone": team.actions_outside_zone,
+        "team_summary.survey_entries": team.survey_entries,
+        "team_summary.alignment": team.alignment_score,
+        "team_summary.named_any": team.named_any,
+        "dashboard.overloaded_months": team.overloaded_months,
+        "dashboard.over_capacity": tuple((row.person.name, team.over_months(row))
+                                         for row in team.shown_workload if any(row.over)),
+        "dashboard.outside_zone": team.actions_outside_zone,
+        "dashboard.alignment": team.alignment_score,
+    })
     tables: dict[str, list[dict[str, object]]] = {
         "objectives": [{"missing": m, "priorities": linked.priorities, "initiatives":
                         linked.initiatives, "progress": linked.progress, "latest": year.latest,
@@ -300,8 +389,15 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
                        for p in r.priorities],
         "uses": [{"yearly_total": t} for t in r.uses_yearly],
         "sources": [{"yearly_total": t} for t in r.sources_yearly],
-        "actions": [{"days": a.days, "late": a.late} for a in r.actions],
+        "actions": [{"days": a.days, "late": a.late, "team_flag": flag}
+                    for a, flag in zip(r.actions, team.action_flags, strict=True)],
+        "team": [{"assigned": assigned, "usage": None if not member.capacity else
+                  assigned / (member.capacity * 12)}
+                 for member, assigned in zip(plan.team, team.assigned, strict=True)],
+        "survey": [{"retained": retained} for retained in team.retained],
     }
+    for row, share in zip(tables["priorities"], team.named_by, strict=True):
+        row["named_by"] = share
     grids: dict[str, object] = {}
     top = [(item, result) for item, result in zip(plan.priorities, r.priorities, strict=True)
            if result.top_number is not None]
@@ -321,6 +417,7 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
         grids[cell.format("more")] = f"+{len(titles) - 3}" if len(titles) > 3 else None
         grids[cell.format("flag")] = None if titles else "no_top_priority"
     grids.update(_by_period(plan, r))
+    grids.update(_workload(team))
     monthly = {"uses": fund.uses, "sources": fund.sources, "net": fund.net,
                "cumulative": fund.cumulative,
                "negative": tuple(int(arith.lt(b, 0.0)) for b in fund.cumulative)}
@@ -328,6 +425,28 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
         for month, value in enumerate(values, start=1):
             grids[f"funding_grid.{key}.m{month}"] = value
     return CellValues(fields, tables, grids)
+
+
+def _workload(team: PeopleResults) -> dict[str, object]:
+    """The team sheet's person x month grid: each month's bounds, each person's load."""
+    out: dict[str, object] = {}
+    for part in ("person", "capacity", "over", "when"):
+        out[f"workload.from.{part}"] = out[f"workload.to.{part}"] = None
+    for month, (first, last) in enumerate(team.months, start=1):
+        out[f"workload.from.m{month}"], out[f"workload.to.m{month}"] = first, last
+    for n in range(1, WORKLOAD_ROWS + 1):
+        row = team.workload[n - 1] if n <= len(team.workload) else None
+        cells: dict[str, object] = {
+            "person": row.person.name if row else None,
+            "capacity": row.person.capacity if row else None,
+            "over": row.over_count if row else None,
+            "when": team.over_months(row) if row and row.person.capacity is not None else None,
+        }
+        for month in range(1, 13):
+            cells[f"m{month}"] = row.loads[month - 1] if row else None
+        for column, value in cells.items():
+            out[f"workload.p{n}.{column}"] = value
+    return out
 
 
 BY_PERIOD_ROWS = 8  # the reviews sheet's view of the objectives, period by period
@@ -454,7 +573,8 @@ def compute(plan: Plan, today: date | None = None) -> PlanResults:
     fund = funding.funding_plan(plan.plan.opening_cash, plan.funding.uses, plan.funding.sources)
     return PlanResults(
         as_of=as_of,
-        next_review=objectives.next_review(as_of, plan.plan.review_cadence),
+        next_review=reviews.next_review(reviews.plan_start(plan),
+                                        plan.plan.review_cadence.months, as_of),
         objectives_missing=tuple(objectives.missing_smart(o) for o in plan.objectives),
         objective_links=objective_links,
         initiatives_progress=initiative_progress,
@@ -482,6 +602,7 @@ def compute(plan: Plan, today: date | None = None) -> PlanResults:
             for r in plan.reviews),
         latest_review_date=max(dates.values(), default=None),
         latest_cash=_latest_cash(plan, fund),
+        people=people_results(plan),
     )
 
 

@@ -39,13 +39,9 @@ class Brief:
 
 
 def next_review(plan: Plan, as_of: date) -> date:
-    """The first day of the first review period that starts after ``as_of`` (periods follow
-    the plan's start month; past the plan's year, its periods go on)."""
-    start = review_calc.plan_start(plan)
-    step = plan.plan.review_cadence.months
-    months = (as_of.year - start.year) * 12 + as_of.month - start.month
-    index = start.month - 1 + (months // step + 1) * step
-    return date(start.year + index // 12, index % 12 + 1, 1)
+    """The first day of the first review period that starts after ``as_of``."""
+    return review_calc.next_review(review_calc.plan_start(plan), plan.plan.review_cadence.months,
+                                   as_of)
 
 
 def review_brief(plan: Plan, as_of: date | None = None) -> Brief:

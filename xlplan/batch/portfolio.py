@@ -46,12 +46,14 @@ from .workers import worker_pool
 
 TOP_CLIENTS = 30
 _FORMATS = {"customer_capital": "#,##0", "funding_gap": "#,##0", "min_balance": "#,##0",
-            "completion": "0%", "next_review": "yyyy-mm-dd", "latest_review": "yyyy-mm-dd"}
+            "completion": "0%", "next_review": "yyyy-mm-dd", "latest_review": "yyyy-mm-dd",
+            "alignment": "0%"}
 COLUMNS = ("client", "file", "language", "currency", "customer_capital", "funding_gap",
            "fundable", "min_balance", "first_negative_month", "kpis_on_target", "kpi_count",
            "retained_priorities", "quadrants_without_top", "completion", "late_actions",
            "next_review", "latest_review", "latest_period", "review_overdue",
-           "objectives_achieved", "priorities_abandoned", "problems")
+           "objectives_achieved", "priorities_abandoned", "overloaded_months", "alignment",
+           "problems")
 NOT_READ = {  # suffix -> why a file is listed as unreadable without being opened
     ".xlsm": "macro-enabled workbook (.xlsm): not read; save it as .xlsx",
     ".xltm": "macro-enabled template (.xltm): not read; save it as .xlsx",
@@ -109,7 +111,7 @@ def summarise(path: Path) -> ClientSummary | Unreadable:
             len(plan.kpis), results.retained_priorities, results.quadrants_without_top,
             results.actions_completion, results.late_actions, results.next_review,
             *_review_status(plan, results), results.objectives_achieved,
-            results.abandoned_priorities, len(book.problems)),
+            results.abandoned_priorities, *_people(results), len(book.problems)),
             results.customer_capital, fund.fundable, results.late_actions, plan.client.currency)
     except XlplanError as exc:
         return Unreadable(path.name, str(exc).removeprefix(f"{path}: "))
@@ -117,6 +119,13 @@ def summarise(path: Path) -> ClientSummary | Unreadable:
         if not is_read_failure(exc):
             raise
         return Unreadable(path.name, f"cannot be summarised ({failure_reason(exc)})")
+
+
+def _people(results: PlanResults) -> tuple[int, float | None]:
+    """The people pillar: overloaded person-months, and the survey's alignment score."""
+    team = results.people
+    assert team is not None
+    return team.overloaded_months, team.alignment_score
 
 
 def _review_status(plan: Plan, results: PlanResults) -> tuple[object, object, bool]:

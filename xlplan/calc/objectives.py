@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from ..model import Cadence, Objective
+from ..model import Objective
 
 # The criteria a file can check. Ambitious and Realistic are the leader's judgement; the
 # method asks instead for the objective's reason for being (why) and an owner.
@@ -24,12 +22,3 @@ def missing_smart(objective: Objective) -> tuple[str, ...]:
     return tuple(check for check in SMART_CHECKS if not present[check])
 
 
-def next_review(as_of: date, cadence: Cadence) -> date:
-    """The first day of the review period after the one that holds ``as_of``.
-
-    Periods are aligned on the calendar year: quarters start in January, April, July and
-    October; half-years in January and July.
-    """
-    step = cadence.months
-    month_index = ((as_of.month - 1) // step + 1) * step  # months since January, 0-based
-    return date(as_of.year + month_index // 12, month_index % 12 + 1, 1)

@@ -24,6 +24,15 @@ def plan_start(plan: Plan) -> date:
     return date(plan.plan.year, 1, 1)
 
 
+def next_review(start: date, cadence_months: int, as_of: date) -> date:
+    """The first day of the first review period that starts after ``as_of``: periods follow
+    the plan's first month ``start`` (past the plan's year, they go on); before the plan
+    starts, its first day."""
+    months = (as_of.year - start.year) * 12 + as_of.month - start.month
+    index = start.month - 1 + (months // cadence_months + 1) * cadence_months
+    return max(start, date(start.year + index // 12, index % 12 + 1, 1))
+
+
 def end_month(period: str) -> int:
     """The plan month (1-12) a period ends with: Q2 -> 6, S1 -> 6, M05 -> 5, Y -> 12."""
     if period == "Y":

@@ -15,10 +15,10 @@ from typing import NamedTuple
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..calc import arith, reviews
+from ..calc import arith, people, reviews
 from ..calc.funding import MONTHS
 from ..model import Status
-from ..results import PlanResults, compute
+from ..results import WORKLOAD_ROWS, PlanResults, compute
 from ..workbook.formulas import FormulaRenderer
 from ..workbook.layout import FIELD_VALUE_COLUMN, Layout
 from .sources import OpenpyxlSheet
@@ -46,6 +46,7 @@ def _method_checks(book: ReadBack, layout: Layout) -> None:
                             "no_priority")
     _link_checks(book, layout, results)
     _year_checks(book, results)
+    _people_checks(book, results)
     for index, missing in enumerate(results.objectives_missing):
         if missing:
             shown = " ".join(words.choice("smart", m) if m in ("why", "owner") else m
@@ -221,6 +222,41 @@ def _year_checks(book: ReadBack, results: PlanResults) -> None:
         if action.priority in abandoned and action.status is not Status.DONE:
             book.problem_at(book.row_cell(("actions",), index, "priority"), "method",
                             "abandoned_open_action", priority=action.priority)
+
+
+def _people_checks(book: ReadBack, results: PlanResults) -> None:
+    """The people pillar (003, step 4: can the team carry the workload?): an action whose
+    person is over capacity in one of its months, effort with nobody or with no dates, a
+    person not on the team, a person beyond the workload grid's rows."""
+    plan = book.valid_part
+    team = results.people
+    assert plan is not None and team is not None
+    words = book.words
+    rows = {row.person.name.lower(): row for row in team.shown_workload}
+    for index, action in enumerate(plan.actions):
+        where = book.row_cell(("actions",), index, "effort")
+        effort = action.effort or 0.0
+        if effort > 0 and not action.who:
+            book.problem_at(where, "method", "effort_no_person", effort=f"{effort:g}")
+        if effort > 0 and (action.start is None or action.due is None):
+            book.problem_at(where, "method", "effort_no_dates", effort=f"{effort:g}")
+        flag = team.action_flags[index]
+        if flag == "not_on_team":
+            book.problem_at(book.row_cell(("actions",), index, "who"), "method", "not_on_team",
+                            person=action.who)
+        row = rows.get((action.who or "").lower())
+        if row is None or row.person.capacity is None:
+            continue
+        over = [f"{words.month_label(first)} ({load:.1f})" for (first, last), load, is_over
+                in zip(team.months, row.loads, row.over, strict=True)
+                if is_over and people.month_load(action, first, last) > 0]
+        if over:
+            book.problem_at(book.row_cell(("actions",), index, "who"), "method",
+                            "over_capacity", person=row.person.name, months=", ".join(over),
+                            capacity=f"{row.person.capacity:g}")
+    for index, member in enumerate(plan.team[WORKLOAD_ROWS:], start=WORKLOAD_ROWS):
+        book.problem_at(book.row_cell(("team",), index, "name"), "method", "beyond_workload",
+                        person=member.name, rows=WORKLOAD_ROWS)
 
 
 def _formula_checks(book: ReadBack, wb: Workbook) -> None:

@@ -8,7 +8,7 @@ Each value keeps the cell it came from, so a problem is reported as ``Actions!C1
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from ..workbook.layout import (
     TableBounds,
 )
 from ..workbook.templates import (
+    LIST_SEPARATOR,
     BlockSpec,
     CellSpec,
     Translations,
@@ -141,7 +142,10 @@ def convert(spec: CellSpec, value: Any, words: Translations) -> tuple[Any, Issue
         if isinstance(value, float) and value.is_integer():
             return str(int(value)), None
         return str(value).strip(), None
-    if kind in ("money", "number", "percent"):
+    if kind == "list":  # "rédaction; tableaux de bord": one text each
+        text, issue = convert(replace(spec, type="text"), value, words)
+        return [part.strip() for part in str(text).split(LIST_SEPARATOR) if part.strip()], issue
+    if kind in ("money", "number", "percent", "days"):
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value), None
         return None, ("not_a_number", {"value": _shown(value)})

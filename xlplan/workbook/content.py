@@ -7,13 +7,15 @@ so a value is exactly what the cell shows (``"Vert"``, ``"Fait"``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
 from ..model import Plan
 from ..results import PlanResults, cell_values
-from .templates import CellSpec, SheetSpec, Translations
+from .templates import LIST_SEPARATOR, CellSpec, SheetSpec, Translations
+
+LIST_JOINER = LIST_SEPARATOR + " "
 
 
 @dataclass
@@ -33,11 +35,27 @@ def _quadrant_slot(value: Any, row: dict[str, Any], words: Translations) -> str 
     return None if value is None else f"{row['quadrant']} #{value}"
 
 
+def _month_list(value: Any, row: dict[str, Any], words: Translations) -> str | None:
+    return ", ".join(words.month_label(day) for day in value) or None if value else None
+
+
+def _overloaded_people(value: Any, row: dict[str, Any], words: Translations) -> str | None:
+    return "; ".join(f"{name} ({_month_list(months, row, words)})"
+                     for name, months in value) or None if value else None
+
+
 # Formatters a computed cell names with ``display:`` (value, its row as shown, words).
 DISPLAYS: dict[str, Callable[[Any, dict[str, Any], Translations], Any]] = {
     "smart_missing": _smart_missing,
     "quadrant_slot": _quadrant_slot,
+    "month_list": _month_list,
+    "overloaded_people": _overloaded_people,
 }
+
+
+def _computed(spec: CellSpec, value: Any, row: dict[str, Any], words: Translations) -> Any:
+    return DISPLAYS[spec.display](value, row, words) if spec.display else shown(
+        spec, value, words)
 
 
 def plan_value(node: Any, path: str | tuple[str, ...]) -> Any:
@@ -53,6 +71,8 @@ def shown(spec: CellSpec, value: Any, words: Translations) -> Any:
     """A plan or Python value as its cell shows it: codes and yes/no translated."""
     if value is None:
         return None
+    if spec.type == "list":
+        return LIST_JOINER.join(value) or None
     group = spec.choices or ("yesno" if spec.type == "yesno" else None)
     if group is None:
         return value.value if isinstance(value, Enum) else value
@@ -74,7 +94,7 @@ def build_content(plan: Plan, results: PlanResults, words: Translations,
                 for spec in block.cells:
                     key = f"{block.key}.{spec.key}"
                     if spec.computed:
-                        out.fields[key] = shown(spec, computed.fields[key], words)
+                        out.fields[key] = _computed(spec, computed.fields[key], {}, words)
                     elif spec.bind:
                         out.fields[key] = shown(spec, plan_value(plan, spec.bind), words)
                     if spec.fallback_formula:
@@ -88,14 +108,18 @@ def build_content(plan: Plan, results: PlanResults, words: Translations,
                            for spec in block.inputs}
                     for spec in block.cells:
                         if spec.computed:
-                            value = results_rows[index][spec.key]
-                            row[spec.key] = (DISPLAYS[spec.display](value, row, words)
-                                             if spec.display else shown(spec, value, words))
+                            row[spec.key] = _computed(spec, results_rows[index][spec.key], row,
+                                                      words)
                     rows.append(row)
                 out.tables[block.key] = rows
             elif block.kind == "grid":
+                displays = {c.key: c.display for c in block.grid_columns
+                            if not isinstance(c, str) and c.display}
                 for spec in block.cells:
                     for name, value in computed.grids.items():
                         if name.startswith(f"{block.key}.{spec.key}."):
-                            out.grids[name] = shown(spec, value, words)
+                            column = name.rsplit(".", 1)[1]
+                            out.grids[name] = _computed(
+                                replace(spec, display=displays[column]) if column in displays
+                                else spec, value, {}, words)
     return out

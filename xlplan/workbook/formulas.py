@@ -42,6 +42,9 @@ class FormulaRenderer:
             "col": layout.col,
             "cell": layout.cell,
             "row": layout.row,
+            "column": layout.grid_column,
+            "at": layout.grid_cell,
+            "repeated": layout.repeated_rows,
             "text": lambda group, key: string_literal(words.choice(group, key)),
             "choices": words.choice_keys,
         }
@@ -80,9 +83,15 @@ class FormulaRenderer:
         def prev(key: str) -> str:
             return f"{previous}{block.row_of(key)}" if column_index > 0 else ""
 
-        def across(key: str) -> str:
-            index = [c.key for c in block.grid_columns].index(key)
-            return f"${get_column_letter(block.left + 1 + index)}{block.row_of(row.key)}"
+        def header(key: str) -> str:
+            return f"{get_column_letter(block.column_of(key))}${block.header_row}"
 
         return self._render(row.formula, row_params=row.params, col_params=column.params,
-                            here=here, prev=prev, across=across)
+                            here=here, prev=prev, across=self.grid_refs(block, row).__getitem__,
+                            header=header)
+
+    @staticmethod
+    def grid_refs(block: PlacedBlock, row: CellSpec) -> dict[str, str]:
+        """This grid row's cell in each column, the column fixed: ``{"capacity": "$D7"}``."""
+        return {c.key: f"${get_column_letter(block.column_of(c.key))}{block.row_of(row.key)}"
+                for c in block.grid_columns}

@@ -192,3 +192,23 @@ class Layout:
         block = self._block(grid_key, "grid")
         row = block.row_of(row_key)
         return absolute(block.sheet_title, block.left + 1, row, block.right, row)
+
+    def grid_column(self, ref: str) -> str:
+        """A grid column down all its rows: ``column("workload.over")``."""
+        grid_key, column_key = ref.split(".")
+        block = self._block(grid_key, "grid")
+        col = block.column_of(column_key)
+        return absolute(block.sheet_title, col, block.first_row, col, block.last_row)
+
+    def grid_cell(self, ref: str) -> str:
+        """One cell of a grid, sheet-qualified: ``at("workload.p3.person")``."""
+        grid_key, row_key, column_key = ref.split(".")
+        block = self._block(grid_key, "grid")
+        return absolute(block.sheet_title, block.column_of(column_key), block.row_of(row_key))
+
+    def repeated_rows(self, ref: str) -> list[str]:
+        """The keys of a repeated grid row's rows: ``repeated("workload.p")`` -> p1 ... p20."""
+        grid_key, base = ref.split(".")
+        block = self._block(grid_key, "grid")
+        return [c.key for c in block.spec.cells
+                if c.label is not None and c.key == f"{base}{c.params.get('n')}"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -122,12 +122,32 @@ class Renderer:
         self.shown[(ws.name, _coordinate(row, col))] = text
 
     def _highlight(self, ws: Worksheet, spec: CellSpec, col: int, first: int, last: int,
-                   last_col: int | None = None) -> None:
+                   last_col: int | None = None, refs: dict[str, str] | None = None) -> None:
         if spec.highlight:
             top_left = _coordinate(first, col)
-            for rule, fmt in styles.highlight_rules(spec.highlight, self.words, top_left):
+            for rule, fmt in styles.highlight_rules(spec.highlight, self.words, top_left,
+                                                    refs or {}):
                 ws.conditional_format(first - 1, col - 1, last - 1, (last_col or col) - 1,
                                       {**rule, "format": self._format(**fmt)})
+
+    def _grid_highlight(self, ws: Worksheet, block: PlacedBlock, row_spec: CellSpec,
+                        row: int) -> None:
+        """A grid row's highlight, on the columns shown as the row's type (a column with a
+        type of its own, a name or a count beside the figures, is left plain)."""
+        if not row_spec.highlight:
+            return
+        runs: list[list[int]] = []
+        for column in block.grid_columns:
+            col = block.column_of(column.key)
+            if column.type is not None:
+                continue
+            if runs and runs[-1][-1] == col - 1:
+                runs[-1].append(col)
+            else:
+                runs.append([col])
+        for run in runs:
+            self._highlight(ws, row_spec, run[0], row, row, run[-1],
+                            refs=self.formulas.grid_refs(block, row_spec))
 
     def _validate(self, ws: Worksheet, spec: CellSpec, col: int, first: int, last: int) -> None:
         name = self.layout.list_name(spec.source) if spec.source else None
@@ -198,7 +218,7 @@ class Renderer:
         """Plan month 1-12 as the calendar month it is: ``avr. 2027`` for month 1 of a plan
         starting in April 2027."""
         index = self.start.month - 1 + month - 1
-        return f"{self.words.month(index % 12 + 1)} {self.start.year + index // 12}"
+        return self.words.month_label(date(self.start.year + index // 12, index % 12 + 1, 1))
 
     def _grid(self, ws: Worksheet, block: PlacedBlock, built: BuiltWorkbook) -> None:
         spec = block.spec
@@ -212,13 +232,14 @@ class Renderer:
             self.widths[(ws.name, col)] = max(self.widths[(ws.name, col)], column.width or 12)
         for row_spec in spec.cells:
             row = block.row_of(row_spec.key)
-            self._text(ws, row, block.left, self.words.label(f"{spec.key}.{row_spec.key}"),
-                       styles.LABEL)
+            label = row_spec.label or self.words.label(f"{spec.key}.{row_spec.key}")
+            self._text(ws, row, block.left, label, styles.LABEL)
             for index, column in enumerate(block.grid_columns):
                 expected = self.content.grids[f"{spec.key}.{row_spec.key}.{column.key}"]
-                self._formula(ws, row, block.column_of(column.key), row_spec,
+                shown_as = replace(row_spec, type=column.type) if column.type else row_spec
+                self._formula(ws, row, block.column_of(column.key), shown_as,
                               self.formulas.grid_cell(block, row_spec, index), expected, built)
-            self._highlight(ws, row_spec, block.left + 1, row, row, block.right)
+            self._grid_highlight(ws, block, row_spec, row)
 
     def _list_names(self) -> None:
         """A name for each table column a dropdown offers (Excel's validation lists take a

@@ -47,6 +47,7 @@ def number_format(spec: CellSpec, words: Translations, currency: str) -> str:
     return {
         "percent": "0.0%", "integer": "0", "month": "0", "score": "0",
         "date": words.format("date"), "text": "@", "choice": "@", "yesno": "@", "ref": "@",
+        "list": "@", "days": "0.0",
     }.get(spec.type, "General")
 
 
@@ -76,7 +77,7 @@ def validation(spec: CellSpec, words: Translations, list_name: str | None) -> di
         options = {"validate": "integer", "criteria": "between", "minimum": low,
                    "maximum": high}
         message = words.validation("whole", min=low, max=high)
-    elif kind in ("number", "money", "percent"):
+    elif kind in ("number", "money", "percent", "days"):
         low_f = spec.min if spec.min is not None else -float(MAX_AMOUNT)
         high_f = spec.max if spec.max is not None else float(MAX_AMOUNT)
         options = {"validate": "decimal", "criteria": "between", "minimum": _number(low_f),
@@ -94,9 +95,11 @@ def validation(spec: CellSpec, words: Translations, list_name: str | None) -> di
     return options
 
 
-def highlight_rules(kind: str, words: Translations, top_left: str
+def highlight_rules(kind: str, words: Translations, top_left: str,
+                    refs: dict[str, str] | None = None
                     ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """Conditional formatting of a highlighted column or field: (rule, format) pairs."""
+    """Conditional formatting of a highlighted column or field: (rule, format) pairs.
+    ``refs`` are the top-left row's cells of a grid's other columns (``$D7``)."""
 
     def equals(group: str, key: str) -> dict[str, Any]:
         return {"type": "cell", "criteria": "equal to",
@@ -124,6 +127,12 @@ def highlight_rules(kind: str, words: Translations, top_left: str
                 ({"type": "cell", "criteria": "equal to", "value": "TRUE"}, GOOD)]
     if kind == "flag":
         return [(formula(f"LEN({top_left})>0"), WARN)]
+    if kind == "over_one":
+        return [(formula(f"AND(ISNUMBER({top_left}),{top_left}>1)"), BAD)]
+    if kind == "over_capacity":
+        capacity = (refs or {})["capacity"]
+        return [(formula(f"AND(ISNUMBER({top_left}),ISNUMBER({capacity}),"
+                         f"{top_left}>{capacity})"), BAD)]
     raise ValueError(f"unknown highlight {kind!r}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field, replace
+from datetime import date
 from importlib import resources
 from typing import Any
 
@@ -12,9 +13,10 @@ import yaml
 from ..model import Language
 
 INPUT_TYPES = frozenset({"text", "money", "number", "percent", "integer", "month", "date",
-                         "choice", "score", "yesno", "ref", "category"})
+                         "choice", "score", "yesno", "ref", "category", "days", "list"})
 COMPUTED_TYPES = frozenset({"text", "money", "number", "percent", "integer", "date",
-                            "boolean"})
+                            "boolean", "days"})
+LIST_SEPARATOR = ";"  # a "list" cell holds several texts: "rédaction; tableaux de bord"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class CellSpec:
     params: dict[str, Any] = field(default_factory=dict)
     bind: str | None = None  # an input field's plan path, or an input column's item key
     display: str | None = None  # a named formatter of a computed value (workbook/content.py)
+    label: str | None = None  # a grid row's label as it is (a repeated row's number)
 
     @property
     def computed(self) -> bool:
@@ -51,6 +54,8 @@ class GridColumn:
     key: str
     params: dict[str, Any]
     width: float | None = None
+    type: str | None = None  # how its cells are shown, when not as the row's type
+    display: str | None = None  # a named formatter of its computed values (content.py)
 
 
 @dataclass(frozen=True)
@@ -107,11 +112,26 @@ def _cell(raw: dict[str, Any], where: str) -> CellSpec:
     return spec
 
 
+def _repeated(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A grid row with ``repeat: N`` stands for N rows, keyed ``<key>1`` to ``<key>N``, each
+    with ``n`` in its params and its number as its label (people 1 to 20 of the team)."""
+    out = []
+    for raw in rows:
+        count = raw.get("repeat")
+        if count is None:
+            out.append(raw)
+            continue
+        base = {k: v for k, v in raw.items() if k != "repeat"}
+        out.extend({**base, "key": f"{base['key']}{n}", "label": str(n),
+                    "params": {**base.get("params", {}), "n": n}} for n in range(1, count + 1))
+    return out
+
+
 def _block(raw: dict[str, Any], sheet: str) -> BlockSpec:
     raw = dict(raw)
     where = f"{sheet}.{raw.get('key')}"
     cells = raw.pop("columns", None) if raw.get("kind") == "table" else None
-    cells = cells or raw.pop("fields", None) or raw.pop("rows", None) or []
+    cells = cells or raw.pop("fields", None) or _repeated(raw.pop("rows", None) or [])
     grid_columns: tuple[GridColumn, ...] | str = ()
     if raw.get("kind") == "grid":
         columns = raw.pop("columns")
@@ -217,6 +237,10 @@ class Translations:
 
     def month(self, month: int) -> str:
         return str(self.data["months"][month - 1])
+
+    def month_label(self, day: date) -> str:
+        """A calendar month as the workbook heads its columns: ``avr. 2027``."""
+        return f"{self.month(day.month)} {day.year}"
 
     def format(self, key: str) -> str:
         return str(self.data["formats"][key])
