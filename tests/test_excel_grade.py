@@ -70,3 +70,17 @@ def test_cli_start_up_does_not_load_the_validator() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("form", ["survey", "genius"])
+def test_staff_forms_have_no_ooxml_error(form: str, tmp_path: Path) -> None:
+    """The forms sent to staff (the survey, a zone-of-genius form) pass the validator with no
+    error or warning."""
+    from xlplan.forms import genius_form, survey_form
+    from xlplan.model import Language
+
+    path = tmp_path / f"{form}.xlsx"
+    path.write_bytes(survey_form(Language.ES, "=Cliente", 2027) if form == "survey" else
+                     genius_form(Language.FR, "Client", 2027, "@Léa", "Marketing"))
+    assert validate_package(path) == [], _report(path)
+    assert package_findings(path).warnings == [], _report(path)
