@@ -131,3 +131,20 @@ def test_computed_values_are_independent_of_today_when_as_of_is_set(example_plan
     plan = example_plans["boutique"]
     first = build_workbook(plan, today=date(2000, 1, 1)).expected
     assert first == build_workbook(plan, today=date(2030, 1, 1)).expected
+
+
+def test_the_formula_fast_path_writes_what_xlsxwriter_would(example_plans, monkeypatch):
+    """Formulas naming no dynamic-array function skip XlsxWriter's rewriting: the workbook is
+    byte-identical to the one XlsxWriter's own path writes, and a formula that names one
+    still gets its _xlfn. prefix."""
+    from xlsxwriter.worksheet import Worksheet
+
+    from xlplan.workbook.writer import ExactWorksheet
+
+    plan = example_plans["andina"]
+    fast = render_bytes(plan)
+    sheet = ExactWorksheet()
+    assert sheet._prepare_formula("=XLOOKUP(A1,B:B,C:C)") == "_xlfn.XLOOKUP(A1,B:B,C:C)"
+    assert sheet._prepare_formula("{=SUM(A1:A3)}") == "SUM(A1:A3)"
+    monkeypatch.setattr(ExactWorksheet, "_prepare_formula", Worksheet._prepare_formula)
+    assert render_bytes(plan) == fast
