@@ -503,12 +503,12 @@ def compute(plan: Plan, today: date | None = None) -> PlanResults:
     as_of = plan.plan.as_of or today or date.today()
     kpi_results = []
     for kpi in plan.kpis:
-        attained = kpis.attainment(kpi.target, kpi.actual, kpi.direction)
         kpi_results.append(KpiResult(
             gap=kpis.gap(kpi.target, kpi.actual),
-            gap_ratio=kpis.gap_ratio(kpi.target, kpi.actual),
-            attainment=attained,
-            status=kpis.status(attained, plan.plan.amber_threshold),
+            gap_ratio=kpis.relative_gap(kpi.target, kpi.actual, kpi.direction),
+            attainment=kpis.kpi_attainment(kpi.target, kpi.actual, kpi.direction),
+            status=kpis.kpi_status(kpi.target, kpi.actual, kpi.direction,
+                                   plan.plan.amber_threshold),
         ))
     segment_results = []
     for seg in plan.segments:

@@ -25,6 +25,39 @@ def gap_ratio(target: float, actual: float | None) -> float | None:
     return None if value is None else arith.ratio(value, target)
 
 
+def relative_gap(target: float, actual: float | None,
+                 direction: Direction = Direction.HIGHER) -> float | None:
+    """g = (actual - target) / |target|, negated when lower is better: 0 on target, above 0
+    better than it. None with no actual, or a zero target (no relative gap to it)."""
+    value = gap(target, actual)
+    g = None if value is None else arith.ratio(value, abs(target))
+    return None if g is None else (-g if direction is Direction.LOWER else g)
+
+
+def kpi_attainment(target: float, actual: float | None,
+                   direction: Direction = Direction.HIGHER) -> float | None:
+    """1 + g: 100 % on target, 90 % ten per cent short of it, whatever the signs."""
+    g = relative_gap(target, actual, direction)
+    return None if g is None else 1 + g
+
+
+def kpi_status(target: float, actual: float | None, direction: Direction = Direction.HIGHER,
+               amber_threshold: float = 0.9) -> KpiStatus | None:
+    """On target when g >= 0, amber when g >= -(1 - amber_threshold), else red; with a zero
+    target, on target when the actual is >= 0 (higher is better) or <= 0 (lower), else red."""
+    if actual is None:
+        return None
+    g = relative_gap(target, actual, direction)
+    if g is None:  # a zero target: the actual's sign decides
+        good = arith.ge(actual, 0.0) if direction is Direction.HIGHER else arith.ge(0.0, actual)
+        return KpiStatus.GREEN if good else KpiStatus.RED
+    if arith.ge(g, 0.0):
+        return KpiStatus.GREEN
+    if arith.ge(g, -(1 - amber_threshold)):
+        return KpiStatus.AMBER
+    return KpiStatus.RED
+
+
 def attainment(target: float, actual: float | None,
                direction: Direction = Direction.HIGHER) -> float | None:
     """actual/target when higher is better, target/actual when lower is; None if undefined."""

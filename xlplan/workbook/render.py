@@ -211,7 +211,9 @@ class Renderer:
                     value = rows[offset].get(column.key) if offset < len(rows) else None
                     self._input(ws, row, col, column, value, built)
                 self._validate(ws, column, col, first, last)
-            self._highlight(ws, column, col, first, last)
+            refs = {c.key: f"${get_column_letter(block.column_of(c.key))}{first}"
+                    for c in spec.cells}
+            self._highlight(ws, column, col, first, last, refs=refs)
             self.widths[(ws.name, col)] = max(self.widths[(ws.name, col)], column.width or 14)
 
     def _month_label(self, month: int) -> str:

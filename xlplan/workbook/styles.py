@@ -127,6 +127,11 @@ def highlight_rules(kind: str, words: Translations, top_left: str,
                 ({"type": "cell", "criteria": "equal to", "value": "TRUE"}, GOOD)]
     if kind == "flag":
         return [(formula(f"LEN({top_left})>0"), WARN)]
+    if kind == "gap":  # worse than target: below it, or above it when lower is better
+        direction = (refs or {})["direction"]
+        lower = string_literal(words.choice("direction", "lower"))
+        return [(formula(f"AND(ISNUMBER({top_left}),IF({direction}={lower},{top_left}>0,"
+                         f"{top_left}<0))"), BAD)]
     if kind == "over_one":
         return [(formula(f"AND(ISNUMBER({top_left}),{top_left}>1)"), BAD)]
     if kind == "over_capacity":
