@@ -172,7 +172,9 @@ def plans(draw: st.DrawFn, max_items: int = 8) -> Plan:
     data = {
         "client": {"name": draw(NAME), "language": draw(st.sampled_from(["fr", "es", "en"])),
                    "currency": draw(st.sampled_from(["EUR", "USD", "MXN", "GBP", "XYZ"])),
-                   "sector": draw(st.one_of(st.none(), NAME))},
+                   "sector": draw(st.one_of(st.none(), NAME)),
+                   "locale": draw(st.sampled_from([None, "fr-FR", "fr-CA", "es-MX", "en-US",
+                                                   "en-GB"]))},
         "plan": {"year": 2027, "as_of": draw(DATES),
                  "review_cadence": draw(st.sampled_from(["quarterly", "semiannual", "annual"])),
                  "opening_cash": draw(CENTS),

@@ -148,3 +148,21 @@ def test_the_formula_fast_path_writes_what_xlsxwriter_would(example_plans, monke
     assert sheet._prepare_formula("{=SUM(A1:A3)}") == "SUM(A1:A3)"
     monkeypatch.setattr(ExactWorksheet, "_prepare_formula", Worksheet._prepare_formula)
     assert render_bytes(plan) == fast
+
+
+def test_the_locale_comes_from_language_and_currency_and_sets_the_formats():
+    """With no client.locale, the language's locale for the currency's country; the money
+    format puts CLDR's symbol where the locale writes it, with the currency's decimals."""
+    from xlplan.workbook.locale import PAPER_A4, PAPER_LETTER, default_locale, locale_formats
+
+    assert [default_locale(*pair) for pair in (("es", "MXN"), ("fr", "CAD"), ("en", "USD"),
+                                                ("fr", "EUR"), ("es", "EUR"), ("en", "CHF"))] == [
+        "es-MX", "fr-CA", "en-US", "fr-FR", "es-ES", "en-GB"]
+    assert locale_formats("fr-FR", "EUR").money == '[$-40C]#,##0.00"\u00a0€"'
+    assert locale_formats("es-MX", "MXN").money == '[$-80A]"$"#,##0.00'
+    assert locale_formats("en-GB", "CHF").money == '[$-809]"CHF\u00a0"#,##0.00'
+    assert locale_formats("en-US", "JPY").money == '[$-409]"¥"#,##0'
+    assert locale_formats("es-ES", "EUR").money.startswith("[$-C0A]")
+    assert locale_formats("en-US", "USD").date == "[$-409]m/d/yyyy"
+    assert locale_formats("es-MX", "MXN").paper == PAPER_LETTER
+    assert locale_formats("es-ES", "EUR").paper == PAPER_A4

@@ -2,13 +2,12 @@
 
 A plain .xlsx: no VBA, no external links, no consultant-only sheet, no formula that needs the
 add-in (any ``PLAN_*`` call is replaced by the value Excel last computed), every sheet
-protected (computed cells locked), document properties set. Optionally the dashboard and the
-action plan printed to PDF by LibreOffice.
+protected (computed cells locked), document properties set, each sheet's print area its
+filled part. Optionally every sheet printed to PDF by LibreOffice (a briefing book).
 """
 
 from __future__ import annotations
 
-import io
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from .engine.libreoffice import to_pdf
 from .errors import XlplanError
@@ -96,6 +96,24 @@ def _freeze_foreign_formulas(book: ReadBack, formulas: Workbook, values: Workboo
     return cells
 
 
+CHART_ROWS, CHART_COLUMNS = 16, 9  # what a chart anchored at a cell covers (charts.py)
+
+
+def _print_area(ws: Worksheet, values: Worksheet) -> None:
+    """Print what the sheet holds, not the empty rows left for the day: up to the last row
+    and column showing something (a value, or a chart)."""
+    last_row = last_col = 1
+    for row in values.iter_rows():
+        for cell in row:
+            if cell.value is not None and cell.value != "":
+                last_row, last_col = max(last_row, cell.row), max(last_col, cell.column)
+    for chart in ws._charts:
+        anchor = chart.anchor._from
+        last_row = max(last_row, anchor.row + CHART_ROWS)
+        last_col = max(last_col, anchor.col + CHART_COLUMNS)
+    ws.print_area = f"A1:{get_column_letter(last_col)}{last_row}"
+
+
 def finalize_workbook(path: Path, freeze_input_formulas: bool = False) -> Finalized:
     """The client's copy of ``path`` as bytes; the input is only read."""
     book = read_workbook(path)
@@ -118,6 +136,7 @@ def finalize_workbook(path: Path, freeze_input_formulas: bool = False) -> Finali
     out.frozen_inputs = _freeze_foreign_formulas(book, formulas, values, freeze_input_formulas)
     for ws in formulas.worksheets:
         ws.protection.sheet = True
+        _print_area(ws, values[ws.title])
     formulas.custom_doc_props.props = [p for p in formulas.custom_doc_props.props
                                        if p.name in ("xlplan.language", "xlplan.version")]
     props = formulas.properties
@@ -137,15 +156,12 @@ def finalize_workbook(path: Path, freeze_input_formulas: bool = False) -> Finali
 
 
 def render_pdf(client_copy: bytes, words: Translations) -> bytes:
-    """The dashboard and the action plan of a client copy, printed by LibreOffice."""
-    keep = {words.sheet("dashboard"), words.sheet("actions")}
-    wb = openpyxl.load_workbook(io.BytesIO(client_copy))
-    for ws in wb.worksheets:
-        ws.sheet_state = "visible" if ws.title in keep else "hidden"
-    wb.active = wb.sheetnames.index(words.sheet("dashboard"))
+    """The briefing book: every sheet of the client copy, printed by LibreOffice as the
+    workbook sets it up (paper, print areas, header rows on each page, header and footer,
+    number formats in the client's locale)."""
     with tempfile.TemporaryDirectory(prefix="xlplan-pdf-") as tmp:
         source = Path(tmp) / "in" / "deliverable.xlsx"
         source.parent.mkdir()
-        wb.save(source)
+        source.write_bytes(client_copy)
         (pdf,) = to_pdf([source], Path(tmp) / "out")
         return pdf.read_bytes()

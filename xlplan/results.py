@@ -307,6 +307,7 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
         "funding_summary.funding_gap": fund.gap,
         "funding_summary.min_balance": fund.min_balance,
         "funding_summary.fundable": fund.fundable,
+        "funding_summary.fundable_shown": fund.fundable,
         "funding_summary.first_negative_month": fund.first_negative_month,
         "actions_summary.count": len(plan.actions),
         "actions_summary.done": r.actions_by_status[Status.DONE],

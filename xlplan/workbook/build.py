@@ -11,6 +11,7 @@ from ..provenance import HASH_PLACEHOLDER, HASH_PROPERTY
 from ..results import compute
 from .content import build_content
 from .layout import Layout
+from .locale import default_locale, locale_formats
 from .package import zip_parts
 from .render import BuiltWorkbook, Document, Renderer
 from .templates import sheet_specs, template_version, translations
@@ -30,9 +31,15 @@ def build_workbook(plan: Plan, today: date | None = None) -> BuiltWorkbook:
         author=plan.client.consultant or "xlplan", created=document_stamp(plan),
         custom=(("xlplan.version", __version__), ("xlplan.language", plan.language.value),
                 ("xlplan.template", str(TEMPLATE_VERSION)), (HASH_PROPERTY, HASH_PLACEHOLDER)))
-    Renderer(layout, words, content, plan.client.currency, plan.client.name,
+    formats = locale_formats(client_locale(plan), plan.client.currency)
+    Renderer(layout, words, content, formats, plan.client.name,
              plan.plan.year, plan_start(plan)).render(built, document)
     return built
+
+
+def client_locale(plan: Plan) -> str:
+    """The plan's locale, or the one its language takes with its currency."""
+    return plan.client.locale or default_locale(plan.language.value, plan.client.currency)
 
 
 def document_stamp(plan: Plan) -> datetime:

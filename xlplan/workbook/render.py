@@ -26,7 +26,15 @@ from .cells import stored
 from .charts import add_chart
 from .content import Content
 from .formulas import FormulaRenderer
-from .layout import FIELD_LABEL_COLUMN, FIELD_VALUE_COLUMN, Layout, PlacedBlock, absolute
+from .layout import (
+    FIELD_LABEL_COLUMN,
+    FIELD_VALUE_COLUMN,
+    Layout,
+    PlacedBlock,
+    SheetLayout,
+    absolute,
+)
+from .locale import LocaleFormats
 from .templates import CellSpec, Translations
 from .writer import ExactWorksheet, excel_chart
 
@@ -64,11 +72,12 @@ def _coordinate(row: int, col: int) -> str:
 
 class Renderer:
     def __init__(self, layout: Layout, words: Translations, content: Content,
-                 currency: str, client_name: str, year: int, start: date | None = None) -> None:
+                 formats: LocaleFormats, client_name: str, year: int,
+                 start: date | None = None) -> None:
         self.layout = layout
         self.words = words
         self.content = content
-        self.currency = currency
+        self.formats = formats
         self.client_name = client_name
         self.year = year
         self.start = start or date(year, 1, 1)  # the plan's first month
@@ -89,8 +98,8 @@ class Renderer:
     def _cell_format(self, spec: CellSpec, computed: bool, quote: bool = False) -> Format:
         base = styles.COMPUTED if computed else styles.INPUT
         extra = {"quote_prefix": True} if quote else {}
-        return self._format(**base, num_format=styles.number_format(
-            spec, self.words, self.currency), **extra)
+        return self._format(**base, num_format=styles.number_format(spec, self.formats),
+                            **extra)
 
     # -- cells ---------------------------------------------------------------------------
     def _input(self, ws: Worksheet, row: int, col: int, spec: CellSpec, value: Any,
@@ -175,6 +184,8 @@ class Renderer:
                 self._input(ws, row, FIELD_VALUE_COLUMN, spec, value, built)
                 self._validate(ws, spec, FIELD_VALUE_COLUMN, row, row)
             self._highlight(ws, spec, FIELD_VALUE_COLUMN, row, row)
+            if spec.hidden:
+                ws.set_row(row - 1, None, None, {"hidden": True})
             if spec.name:
                 self.workbook.define_name(spec.name,
                                           f"={absolute(ws.name, FIELD_VALUE_COLUMN, row)}")
@@ -242,6 +253,8 @@ class Renderer:
                 self._formula(ws, row, block.column_of(column.key), shown_as,
                               self.formulas.grid_cell(block, row_spec, index), expected, built)
             self._grid_highlight(ws, block, row_spec, row)
+            if row_spec.hidden:
+                ws.set_row(row - 1, None, None, {"hidden": True})
 
     def _list_names(self) -> None:
         """A name for each table column a dropdown offers (Excel's validation lists take a
@@ -251,6 +264,23 @@ class Renderer:
                 if spec.source and block.spec.kind in ("table", "fields"):
                     self.workbook.define_name(self.layout.list_name(spec.source),
                                               f"={self.layout.col(spec.source)}")
+
+    def _print_setup(self, ws: Worksheet, sheet: SheetLayout) -> None:
+        """Paper as the locale has it (A4, or Letter in the Americas' Letter countries), each
+        page of the tables with their header row, and a header and footer: the sheet and the
+        year, the page number of the count, confidentiality."""
+        ws.set_paper(self.formats.paper)
+        tables = [b for b in sheet.blocks if b.spec.kind == "table"]
+        if tables:
+            row = min(b.header_row for b in tables) - 1
+            ws.repeat_rows(row)
+        words = self.words
+        # no client text here: the batch fills client texts in where the sheets hold them,
+        # and a header escapes "&" and cuts at 255 characters (the first row has the client)
+        ws.set_header(f'&L&"-,Bold"&A&R{self.year}', {"margin": 0.3})
+        ws.set_footer(f"&L{words.label('print.confidential')}&C{words.label('print.page')} "
+                      "&P / &N", {"margin": 0.3})
+        ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
 
     # -- sheets --------------------------------------------------------------------------
     def render(self, built: BuiltWorkbook, document: Document) -> None:
@@ -284,6 +314,7 @@ class Renderer:
                 if title == ws.name:
                     ws.set_column(col - 1, col - 1, width)
             _page_setup(ws, protect=not has_inputs)
+            self._print_setup(ws, sheet)
         for ws, block in charts:
             add_chart(wb, ws, block, self.layout, self.words, self.shown)
         self._list_names()

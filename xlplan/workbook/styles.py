@@ -6,15 +6,12 @@ options); the renderer turns them into the workbook's styles.
 
 from __future__ import annotations
 
-import functools
 from datetime import date
-from importlib import resources
 from typing import Any
-
-import yaml
 
 from ..model import MAX_AMOUNT, MAX_COUNT
 from .formulas import string_literal
+from .locale import LocaleFormats
 from .templates import CellSpec, Translations
 
 _BORDER = {"border": 1, "border_color": "#D0D7E2"}
@@ -34,19 +31,14 @@ _EXCEL_FIRST_DAY = date(1900, 1, 1)
 _EXCEL_LAST_DAY = date(9999, 12, 31)
 
 
-@functools.cache
-def _currency_symbols() -> dict[str, str]:
-    text = resources.files("workbook_templates").joinpath("currencies.yaml").read_text("utf-8")
-    return {str(k): str(v) for k, v in yaml.safe_load(text).items()}
-
-
-def number_format(spec: CellSpec, words: Translations, currency: str) -> str:
+def number_format(spec: CellSpec, formats: LocaleFormats) -> str:
+    """The cell's number format: amounts, percents and dates as the client's locale sets
+    them out (``locale.py``), counts as integers, days to one decimal."""
     if spec.type == "money":
-        symbol = _currency_symbols().get(currency, currency).replace('"', "")
-        return words.format("money_pattern").format(symbol=symbol)
+        return formats.money
     return {
-        "percent": "0.0%", "integer": "0", "month": "0", "score": "0",
-        "date": words.format("date"), "text": "@", "choice": "@", "yesno": "@", "ref": "@",
+        "percent": formats.percent, "integer": "0", "month": "0", "score": "0",
+        "date": formats.date, "text": "@", "choice": "@", "yesno": "@", "ref": "@",
         "list": "@", "days": "0.0",
     }.get(spec.type, "General")
 
@@ -132,6 +124,8 @@ def highlight_rules(kind: str, words: Translations, top_left: str,
         lower = string_literal(words.choice("direction", "lower"))
         return [(formula(f"AND(ISNUMBER({top_left}),IF({direction}={lower},{top_left}>0,"
                          f"{top_left}<0))"), BAD)]
+    if kind == "no_is_bad":
+        return [(equals("yesno", "no"), BAD), (equals("yesno", "yes"), GOOD)]
     if kind == "over_one":
         return [(formula(f"AND(ISNUMBER({top_left}),{top_left}>1)"), BAD)]
     if kind == "over_capacity":

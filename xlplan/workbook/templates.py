@@ -38,6 +38,7 @@ class CellSpec:
     bind: str | None = None  # an input field's plan path, or an input column's item key
     display: str | None = None  # a named formatter of a computed value (workbook/content.py)
     label: str | None = None  # a grid row's label as it is (a repeated row's number)
+    hidden: bool = False  # a helper row a reader need not see (a field or a grid row)
 
     @property
     def computed(self) -> bool:
@@ -241,9 +242,6 @@ class Translations:
     def month_label(self, day: date) -> str:
         """A calendar month as the workbook heads its columns: ``avr. 2027``."""
         return f"{self.month(day.month)} {day.year}"
-
-    def format(self, key: str) -> str:
-        return str(self.data["formats"][key])
 
     def validation(self, key: str, **values: object) -> str:
         return str(self.data["validation"][key]).format(**values)
