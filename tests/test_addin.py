@@ -324,3 +324,31 @@ def test_only_the_open_source_part_of_xlwings_is_used():
                 assert not name.startswith(("xlwings.pro", "xlwings.server")), (path, name)
     runtime = (build.xlwings_folder() / "xlwings_custom_addin.bas").read_text("cp1252")
     assert "BSD 3-clause license" in runtime
+
+
+def test_install_writes_settings_excel_can_read_in_its_code_page(tmp_path):
+    """On Windows the settings file is in the ANSI code page VBA reads (cp1252 here): a home
+    folder and a Python path with accents and spaces read back exactly; one the code page
+    cannot hold is refused in one line, not written wrong."""
+    from xlplan.addin.install import install_steps
+    from xlplan.errors import OutputError
+
+    home = tmp_path / "Hélène Núñez"
+    python = "C:\\Users\\Hélène Núñez\\AppData\\Local\\Programs\\Python\\python.exe"
+    steps = install_steps(tmp_path / "XLSTART", python, "win32", home)
+    steps.apply(b"addin")
+    assert steps.config.parent.parent == home
+    assert f'"INTERPRETER_WIN","{python}"' in steps.config.read_bytes().decode("cp1252")
+    greek = install_steps(tmp_path / "XLSTART", "C:\\Χρήστες\\python.exe", "win32", home)
+    with pytest.raises(OutputError, match="code page"):
+        greek.apply(b"addin")
+
+
+def test_install_on_a_mac_says_what_works_there(tmp_path):
+    """On a Mac, `addin install` installs nothing and says what works instead (exit 2)."""
+    from xlplan.addin.install import install_steps
+    from xlplan.errors import OutputError
+
+    with pytest.raises(OutputError, match=r"does not run on a Mac.*xlplan run"):
+        install_steps(None, "/usr/bin/python3", "darwin", tmp_path)
+    assert not any(tmp_path.iterdir())

@@ -126,3 +126,47 @@ def test_actions_cli(example_plans, tmp_path):
     assert (tmp_path / "a.csv").read_bytes().startswith(b"\xef\xbb\xbfName,")
     assert runner.invoke(main, ["actions", str(source), "--format", "ics", "-o",
                                 str(tmp_path / "a.ics")]).exit_code == 0
+
+
+def test_array_addin_formulas_are_frozen_too(example_plans, tmp_path):
+    """A held-out workbook holding PLAN_LTV and an array PLAN_FUNDING_BALANCE (12 months, as
+    Excel stores an array's results: the first in the formula cell, the others beside it):
+    the client copy has no PLAN_ call left, every stored value, and no VBA; an array whose
+    value was never stored is refused, its cell named."""
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    def book(stored: bool) -> Path:
+        wb = openpyxl.load_workbook(io.BytesIO(render_bytes(example_plans["northwind"])))
+        ws = wb.worksheets[-1]
+        ws["H40"] = "=PLAN_LTV(100,0.5,0)"
+        ws["H41"] = ArrayFormula("H41:S41", "=PLAN_FUNDING_BALANCE(A1:D3,A5:D7,0)")
+        for column in range(9, 20):
+            ws.cell(41, column).value = float(column)  # the array's other stored results
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        out = io.BytesIO()
+        with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w") as dst:
+            for name in src.namelist():
+                data = src.read(name)
+                for empty in (b"<v />", b"<v></v>", b"<v/>"):
+                    data = data.replace(b"<f>PLAN_LTV(100,0.5,0)</f>" + empty,
+                                        b"<f>PLAN_LTV(100,0.5,0)</f><v>200</v>")
+                    if stored:
+                        data = re.sub(rb"(<f t=\"array\" ref=\"H41:S41\">[^<]*</f>)"
+                                      + re.escape(empty), rb"\g<1><v>-1500.5</v>", data)
+                dst.writestr(name, data)
+        path = tmp_path / f"book-{stored}.xlsx"
+        path.write_bytes(out.getvalue())
+        return path
+
+    done = finalize_workbook(book(stored=True))
+    wb = openpyxl.load_workbook(io.BytesIO(done.data))
+    ws = wb.worksheets[-1]
+    assert ws["H40"].value == 200 and ws["H41"].value == -1500.5
+    assert [ws.cell(41, c).value for c in range(9, 20)] == [float(c) for c in range(9, 20)]
+    texts = [str(getattr(c.value, "text", c.value)) for w in wb.worksheets
+             for row in w.iter_rows() for c in row if c.data_type == "f"]
+    assert texts and not any("PLAN_" in t for t in texts)
+    assert not any("vbaProject" in n for n in zipfile.ZipFile(io.BytesIO(done.data)).namelist())
+    with pytest.raises(Exception, match="H41"):
+        finalize_workbook(book(stored=False))

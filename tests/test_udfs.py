@@ -52,6 +52,13 @@ def test_functions_give_the_core_values(example_plans):
     kpi = plan.kpis[3]  # Taux de retour, lower is better: 5 % target, 7 % actual
     assert f.PLAN_KPI_STATUS(kpi.target, kpi.actual, "Moins = mieux", 0.9, "fr") == "Rouge"
     assert f.PLAN_KPI_STATUS(10, 9.5) == "Amber"
+    assert f.PLAN_KPI_STATUS(0, 0, "lower") == "Green"  # a zero target: by the actual's sign
+    assert f.PLAN_KPI_STATUS(-10, -12) == "Red"  # a negative target does not invert
+    for each, result in zip(plan.kpis, results.kpis, strict=True):  # as the bilan sheet says
+        if each.actual is None:
+            continue
+        shown = f.PLAN_KPI_STATUS(each.target, each.actual, each.direction.value, 0.9)
+        assert shown == ("" if result.status is None else result.status.value.capitalize())
     assert f.PLAN_KPI_GAP(kpi.target, kpi.actual) == results.kpis[3].gap
     assert [f.PLAN_DECISION(s, "es") for s in (3, 2, 1, 0)] == [
         "Prioritaria", "A evaluar", "En espera", "Descartada"]

@@ -75,11 +75,12 @@ def PLAN_CUSTOMER_CAPITAL(segments: Any) -> float:
 @readable_errors
 def PLAN_KPI_STATUS(target: Any, actual: Any, direction: Any = None,
                     amber_threshold: Any = None, lang: Any = None) -> str:
-    """Traffic light of a KPI: green from 100 % attainment, amber from the threshold, else
-    red (empty when it cannot be computed)."""
-    attained = kpis.attainment(number(target, "target"), number(actual, "actual"),
-                               Direction(code("direction", direction, "higher")))
-    status = kpis.status(attained, number(amber_threshold, "amber_threshold", 0.9))
+    """Traffic light of a KPI, as the bilan sheet gives it: from the relative gap to target
+    (green on or past it, amber within the threshold, else red; a zero target by the
+    actual's sign). Empty when it cannot be computed."""
+    status = kpis.kpi_status(number(target, "target"), number(actual, "actual"),
+                             Direction(code("direction", direction, "higher")),
+                             number(amber_threshold, "amber_threshold", 0.9))
     return "" if status is None else translations(language(lang)).choice("kpi_status",
                                                                          status.value)
 
@@ -128,10 +129,10 @@ def _funding(uses: Any, sources: Any, opening_cash: Any) -> funding.FundingPlan:
         "monthly)")
 @xw.arg("sources", ndim=2, doc="A range laid out like the Sources table")
 @xw.arg("opening_cash", doc="Cash at the start of the year; empty for 0")
-@xw.ret(expand="table")
 @readable_errors
 def PLAN_FUNDING_BALANCE(uses: Any, sources: Any, opening_cash: Any = None) -> list[list[float]]:
-    """The cumulative cash balance of months 1 to 12, as a row that spills."""
+    """The cumulative cash balance of months 1 to 12, as a row: a plain list that Excel
+    spills (no legacy array resize over the neighbouring cells)."""
     return [list(_funding(uses, sources, opening_cash).cumulative)]
 
 

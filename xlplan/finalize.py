@@ -47,7 +47,7 @@ def _freeze_addin_formulas(formulas: Workbook, values: Workbook) -> list[str]:
         cached = values[ws.title]
         for row in ws.iter_rows():
             for cell in row:
-                if cell.data_type == "f" and ADDIN_CALL.search(str(cell.value)):
+                if cell.data_type == "f" and ADDIN_CALL.search(formula_text(cell.value)):
                     value = cached[cell.coordinate].value
                     ref = f"{ws.title}!{cell.coordinate}"
                     if value is None:

@@ -9,7 +9,9 @@ runtime reads its settings from ``~/.xlplan/xlplan.conf`` (xlwings' own format: 
 
 from __future__ import annotations
 
+import locale
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +20,14 @@ from ..safe_io import atomic_write
 from .build import PROJECT_NAME
 
 ADDIN_FILE = f"{PROJECT_NAME}.xlam"
-MAC_STARTUP = Path("Library/Group Containers/UBF8T346G9.Office/User Content.localized/"
-                   "Startup.localized/Excel")
+
+
+# Told instead of installing what cannot run (README, "On a Mac").
+MAC_UNSUPPORTED = (
+    "the xlplan add-in does not run on a Mac (xlwings has no worksheet functions there, and "
+    "the ribbon's macros use Windows-only Excel calls); everything else does: the workbooks "
+    "work in Excel for Mac with no add-in, and `xlplan run MACRO BOOK.xlsx` does what each "
+    "ribbon button does")
 
 
 def config_path(home: Path) -> Path:
@@ -35,11 +43,21 @@ def config_text(existing: str, settings: dict[str, str]) -> str:
         f'"{key.upper()}","{value}"\n' for key, value in settings.items())
 
 
+def config_encoding(platform: str) -> str:
+    """The encoding Excel's VBA reads a text file in: the system's ANSI code page on Windows
+    (cp1252 in Western Europe and the Americas; the running system's own one when this runs
+    on Windows), as xlwings writes its settings."""
+    if not platform.startswith("win"):
+        return "utf-8"
+    return locale.getencoding() if sys.platform.startswith("win") else "cp1252"
+
+
 @dataclass(frozen=True)
 class InstallSteps:
     addin: Path
     config: Path
     settings: dict[str, str]
+    encoding: str = "utf-8"  # what Excel's VBA reads the settings file in
 
     def describe(self) -> list[str]:
         return [
@@ -55,13 +73,21 @@ class InstallSteps:
         ]
 
     def apply(self, addin: bytes) -> None:
-        existing = self.config.read_text("utf-8") if self.config.exists() else ""
+        text = config_text(self.config.read_text(self.encoding, errors="replace")
+                           if self.config.exists() else "", self.settings)
+        try:
+            data = text.encode(self.encoding)
+        except UnicodeEncodeError:
+            raise OutputError(f"{self.config}: the settings hold characters Excel cannot read "
+                              f"in this system's code page ({self.encoding}); install Python "
+                              "in a folder whose path it can write, or change the system's "
+                              "language for non-Unicode programs") from None
         try:
             atomic_write(self.addin, addin)
         except PermissionError:
             raise OutputError(f"{self.addin}: cannot be replaced while Excel has it open; "
                               "quit Excel and run this again") from None
-        atomic_write(self.config, config_text(existing, self.settings).encode("utf-8"))
+        atomic_write(self.config, data)
 
 
 def install_steps(xlstart: Path | None, python: str, platform: str,
@@ -77,10 +103,11 @@ def install_steps(xlstart: Path | None, python: str, platform: str,
                 raise OutputError("APPDATA is not set: give --xlstart")
             xlstart = Path(appdata) / "Microsoft" / "Excel" / "XLSTART"
         elif mac:
-            xlstart = home / MAC_STARTUP
+            raise OutputError(MAC_UNSUPPORTED)
         else:
             raise OutputError("Excel add-ins install on Windows or a Mac; on this system run "
                               "the ribbon's macros with `xlplan run`, or give --xlstart")
     settings = {"INTERPRETER_MAC" if mac else "INTERPRETER_WIN": python,
                 "UDF MODULES": "udfs.functions"}
-    return InstallSteps(xlstart / ADDIN_FILE, config_path(home), settings)
+    return InstallSteps(xlstart / ADDIN_FILE, config_path(home), settings,
+                        config_encoding(platform))
