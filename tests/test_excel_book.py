@@ -93,8 +93,9 @@ def test_live_book_asks_before_replacing_and_needs_a_saved_workbook(example_plan
 
 
 def test_protection_is_restored(example_plans, tmp_path):
-    """Sheets protected before a macro are protected after it (the double refuses changes to
-    a protected sheet, as Excel does, so the live book must lift protection to write)."""
+    """Sheets protected before a macro are protected after it, with the same permissions (the
+    double refuses changes to a protected sheet, as Excel does, so the live book must lift
+    protection to write)."""
     path = tmp_path / "northwind.xlsx"
     path.write_bytes(render_bytes(dated(example_plans["northwind"])))
     excel = double.Book(path)
@@ -107,6 +108,22 @@ def test_protection_is_restored(example_plans, tmp_path):
     assert list(before.values()) == [False] * dashboard + [True]
     with pytest.raises(double.ProtectedSheetError):
         excel.sheets[dashboard].range((1, 1)).value = [["x"]]
+
+
+def test_protection_keeps_its_permissions(example_plans, tmp_path):
+    """A macro writing on a protected sheet (the funding sheet of a client copy) puts the
+    protection back with the permissions it had (format columns and rows, sort, filter), not
+    a bare Protect() that drops them."""
+    path = tmp_path / "northwind.xlsx"
+    path.write_bytes(render_bytes(dated(example_plans["northwind"])))
+    excel = double.Book(path)
+    funding = next(ws for ws in excel.wb.worksheets if ws.title == "Sources & uses")
+    funding.protection.sheet = True
+    funding.protection.formatColumns = funding.protection.sort = False  # allowed
+    before = repr(funding.protection)
+    MACROS["check-funding"](ExcelBook(excel))
+    assert repr(funding.protection) == before and funding.protection.sheet
+    assert any(c.comment for row in funding.iter_rows() for c in row)  # it did write there
 
 
 def test_double_path_matches_a_real_file(tmp_path: Path, example_plans):

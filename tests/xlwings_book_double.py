@@ -34,11 +34,51 @@ class SheetApi:
     def ProtectContents(self) -> bool:
         return bool(self.ws.protection.sheet)
 
+    @property
+    def ProtectDrawingObjects(self) -> bool:
+        return bool(self.ws.protection.objects)
+
+    @property
+    def ProtectScenarios(self) -> bool:
+        return bool(self.ws.protection.scenarios)
+
+    @property
+    def Protection(self) -> Protection:
+        return Protection(self.ws.protection)
+
     def Unprotect(self) -> None:
         self.ws.protection.sheet = False
 
-    def Protect(self) -> None:
-        self.ws.protection.sheet = True
+    def Protect(self, DrawingObjects: bool = True, Contents: bool = True,
+                Scenarios: bool = True, **allow: bool) -> None:
+        """Excel's Worksheet.Protect: what is not allowed is locked (an Allow* left out is
+        False, as Excel takes it)."""
+        protection = self.ws.protection
+        protection.sheet = Contents
+        protection.objects, protection.scenarios = DrawingObjects, Scenarios
+        for name, attribute in ALLOW.items():
+            setattr(protection, attribute, not allow.get(name, False))
+
+
+# Excel's Protection.Allow* and the OOXML attribute that locks it (True: not allowed).
+ALLOW = {"AllowFormattingCells": "formatCells", "AllowFormattingColumns": "formatColumns",
+         "AllowFormattingRows": "formatRows", "AllowInsertingColumns": "insertColumns",
+         "AllowInsertingRows": "insertRows", "AllowInsertingHyperlinks": "insertHyperlinks",
+         "AllowDeletingColumns": "deleteColumns", "AllowDeletingRows": "deleteRows",
+         "AllowSorting": "sort", "AllowFiltering": "autoFilter",
+         "AllowUsingPivotTables": "pivotTables"}
+
+
+class Protection:
+    """A sheet's Protection object: what a protected sheet still allows."""
+
+    def __init__(self, protection: Any) -> None:
+        self.protection = protection
+
+    def __getattr__(self, name: str) -> bool:
+        if name in ALLOW:
+            return not bool(getattr(self.protection, ALLOW[name]))
+        raise AttributeError(name)
 
 
 class Note:

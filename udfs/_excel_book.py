@@ -28,17 +28,28 @@ def excel_value(value: CellValue) -> Any:
     return value
 
 
+# What a protected sheet may still allow (Excel's Protection.Allow*, Protect's arguments).
+ALLOWED = ("AllowFormattingCells", "AllowFormattingColumns", "AllowFormattingRows",
+           "AllowInsertingColumns", "AllowInsertingRows", "AllowInsertingHyperlinks",
+           "AllowDeletingColumns", "AllowDeletingRows", "AllowSorting", "AllowFiltering",
+           "AllowUsingPivotTables")
+
+
 @contextmanager
 def unprotected(sheet: Any) -> Iterator[None]:
-    """Lift a sheet's protection (xlplan protects without a password) for a change."""
-    was_protected = bool(sheet.api.ProtectContents)
-    if was_protected:
-        sheet.api.Unprotect()
+    """Lift a sheet's protection (xlplan protects without a password) for a change, and put
+    it back as it was: the same permissions, not a bare Protect() that drops them."""
+    api = sheet.api
+    if not api.ProtectContents:
+        yield
+        return
+    allowed = {name: bool(getattr(api.Protection, name)) for name in ALLOWED}
+    objects, scenarios = bool(api.ProtectDrawingObjects), bool(api.ProtectScenarios)
+    api.Unprotect()
     try:
         yield
     finally:
-        if was_protected:
-            sheet.api.Protect()
+        api.Protect(DrawingObjects=objects, Contents=True, Scenarios=scenarios, **allowed)
 
 
 class ExcelBook:
