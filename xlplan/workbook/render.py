@@ -10,6 +10,7 @@ engine's; a formula with no Python value is a bug caught at build time.
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -40,6 +41,8 @@ from .writer import ExactWorksheet, excel_chart
 
 CellKey = tuple[str, str]  # (sheet title, "B7")
 QUOTE_PREFIX_STARTS = ("=", "+", "-", "@")
+MAX_COLUMN_WIDTH = 40  # a label longer than this wraps instead of widening its column
+MAX_HEADER_LINES = 4
 
 
 def needs_quote_prefix(text: str) -> bool:
@@ -86,6 +89,19 @@ class Renderer:
         self._formats: dict[tuple[tuple[str, Any], ...], Format] = {}
         self.workbook: Any = None
         self.shown: dict[CellKey, Any] = {}  # what each written cell shows (charts' caches)
+        self.header_lines: dict[tuple[str, int], int] = {}  # header rows' lines of text
+
+    # -- widths --------------------------------------------------------------------------
+    def _fit_header(self, ws: Worksheet, row: int, col: int, label: str,
+                    width: float) -> None:
+        """A header's column wide enough for its longest word, and its row tall enough for
+        the label's lines (labels are longer in French and Spanish than in English)."""
+        longest = max((len(word) for word in label.split()), default=0)
+        width = max(width, min(longest + 2, MAX_COLUMN_WIDTH))
+        self.widths[(ws.name, col)] = max(self.widths[(ws.name, col)], width)
+        lines = min(math.ceil(len(label) * 1.1 / max(self.widths[(ws.name, col)] - 1, 1)),
+                    MAX_HEADER_LINES)
+        self.header_lines[(ws.name, row)] = max(self.header_lines.get((ws.name, row), 1), lines)
 
     # -- formats -------------------------------------------------------------------------
     def _format(self, **properties: Any) -> Format:
@@ -190,7 +206,10 @@ class Renderer:
                 self.workbook.define_name(spec.name,
                                           f"={absolute(ws.name, FIELD_VALUE_COLUMN, row)}")
                 built.names[spec.name] = (ws.name, _coordinate(row, FIELD_VALUE_COLUMN))
-        for col, width in ((FIELD_LABEL_COLUMN, 30), (FIELD_VALUE_COLUMN, 16)):
+        labels = [self.words.label(f"{prefix}.{c.key}") for c in block.spec.cells]
+        label_width = min(max([30, *(len(text) * 1.05 + 2 for text in labels)]),
+                          MAX_COLUMN_WIDTH)
+        for col, width in ((FIELD_LABEL_COLUMN, label_width), (FIELD_VALUE_COLUMN, 16)):
             self.widths[(ws.name, col)] = max(self.widths[(ws.name, col)], width)
 
     def _table(self, ws: Worksheet, block: PlacedBlock, built: BuiltWorkbook) -> None:
@@ -225,7 +244,9 @@ class Renderer:
             refs = {c.key: f"${get_column_letter(block.column_of(c.key))}{first}"
                     for c in spec.cells}
             self._highlight(ws, column, col, first, last, refs=refs)
-            self.widths[(ws.name, col)] = max(self.widths[(ws.name, col)], column.width or 14)
+            self._fit_header(ws, block.header_row, col,
+                             self.words.label(f"{spec.label_prefix}.{column.key}"),
+                             column.width or 14)
 
     def _month_label(self, month: int) -> str:
         """Plan month 1-12 as the calendar month it is: ``avr. 2027`` for month 1 of a plan
@@ -242,7 +263,7 @@ class Renderer:
                      else self.words.label(f"{spec.key}.{column.key}"))
             col = block.column_of(column.key)
             self._text(ws, block.header_row, col, label, styles.HEADER)
-            self.widths[(ws.name, col)] = max(self.widths[(ws.name, col)], column.width or 12)
+            self._fit_header(ws, block.header_row, col, label, column.width or 12)
         for row_spec in spec.cells:
             row = block.row_of(row_spec.key)
             label = row_spec.label or self.words.label(f"{spec.key}.{row_spec.key}")
@@ -313,6 +334,9 @@ class Renderer:
             for (title, col), width in sorted(self.widths.items()):
                 if title == ws.name:
                     ws.set_column(col - 1, col - 1, width)
+            for (title, row), lines in sorted(self.header_lines.items()):
+                if title == ws.name and lines > 1:
+                    ws.set_row(row - 1, 15 * lines)
             _page_setup(ws, protect=not has_inputs)
             self._print_setup(ws, sheet)
         for ws, block in charts:

@@ -17,7 +17,8 @@ from .templates import CellSpec, Translations
 _BORDER = {"border": 1, "border_color": "#D0D7E2"}
 INPUT = {"bg_color": "#FFF7E1", "font_color": "#1F3864", "locked": False, **_BORDER}
 COMPUTED = {"bg_color": "#EEF1F5", "font_color": "#262626", "locked": True, **_BORDER}
-HEADER = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#305496", **_BORDER}
+HEADER = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#305496", "text_wrap": True,
+          "valign": "top", **_BORDER}
 TITLE = {"bold": True, "font_size": 15, "font_color": "#1F3864"}
 BLOCK = {"bold": True, "font_size": 11, "font_color": "#305496"}
 LABEL = {"bold": True, "font_color": "#404040"}
