@@ -127,7 +127,8 @@ def test_vba_project_reads_back(addin, modules):
     assert decrypt(project_id, protection["CMG"]) == bytes(4)  # not protected
     assert decrypt(project_id, protection["DPB"]) == b"\0"  # no password
     assert decrypt(project_id, protection["GC"]) == b"\xff"  # visible
-    assert set(modules) == {"ThisWorkbook", "Sheet1", "XlplanRibbon", "xlwings", "Dictionary"}
+    assert set(modules) == {"ThisWorkbook", "Sheet1", "XlplanRibbon", "xlwings", "Dictionary",
+                            "xlwings_udfs"}
     callbacks = build.parse_vba_export(
         (Path(build.__file__).parents[2] / "udfs" / "addin" / "XlplanRibbon.bas").read_text(),
         "XlplanRibbon.bas")
@@ -140,6 +141,34 @@ def test_vba_project_reads_back(addin, modules):
     import xlwings
 
     assert f"'Version: {xlwings.__version__}" in runtime
+
+
+def test_the_addin_declares_every_worksheet_function(modules):
+    """The add-in's own VBA declares every PLAN_* function of udfs.functions, with its
+    arguments (optional ones as Optional), calling the runtime it carries (XLPy.CallUDF) on
+    the active workbook, as xlwings' Import Functions writes it; each function's description
+    and argument descriptions are registered for the function wizard when the add-in opens.
+    No function asks xlwings for its legacy array resize."""
+    import inspect
+
+    from udfs import functions
+
+    code = modules["xlwings_udfs"].replace("\r\n", "\n")
+    declared = dict(re.findall(r"^Function (PLAN_\w+)\(([^)]*)\)$", code, re.MULTILINE))
+    assert set(declared) == set(functions.__all__)
+    for name in functions.__all__:
+        parameters = inspect.signature(getattr(functions, name)).parameters.values()
+        expected = ", ".join(("Optional " if p.default is not p.empty else "") + p.name
+                             for p in parameters)
+        assert declared[name] == expected, name
+        assert (f'{name} = XLPy.CallUDF("udfs.functions", "{name}", Array('
+                f'{", ".join(p.name for p in parameters)}), ActiveWorkbook, '
+                f"Application.Caller)") in code
+        assert f"& \"'!{name}\"" in code  # its MacroOptions
+    assert code.count("ArgumentDescriptions:=Array(") == len(functions.__all__)
+    assert '"Yearly margin per customer"' in code
+    assert "RegisterXlplanFunctions" in modules["ThisWorkbook"]
+    assert "expand" not in Path(functions.__file__).read_text("utf-8")
 
 
 def test_every_button_has_its_callback_and_python_target(addin, modules):

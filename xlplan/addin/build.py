@@ -29,6 +29,7 @@ from ..model import Language
 from ..workbook.package import workbook_parts, zip_parts
 from ..workbook.templates import translations
 from .ovba import SHEET_BASE, WORKBOOK_BASE, Module, vba_project
+from .udf_vba import WORKBOOK_OPEN, declarations_vba, registration_vba, worksheet_functions
 
 PROJECT_NAME = "xlplan"
 ADDIN_CONTENT_TYPE = "application/vnd.ms-excel.addin.macroEnabled.main+xml"
@@ -123,10 +124,17 @@ def custom_ui(language: Language) -> str:
     return env.from_string(_source("customUI14.xml")).render(ribbon=ribbon, button=button)
 
 
+def worksheet_function_module() -> Module:
+    """The PLAN_* functions declared in the add-in itself (``udf_vba.py``)."""
+    functions = worksheet_functions()
+    return Module("xlwings_udfs", declarations_vba(functions) + "\n" +
+                  registration_vba(functions))
+
+
 def vba_modules() -> list[Module]:
-    return [Module("ThisWorkbook", "", kind="document", base=WORKBOOK_BASE),
+    return [Module("ThisWorkbook", WORKBOOK_OPEN, kind="document", base=WORKBOOK_BASE),
             Module("Sheet1", "", kind="document", base=SHEET_BASE),
-            ribbon_callbacks(), *xlwings_runtime()]
+            ribbon_callbacks(), *xlwings_runtime(), worksheet_function_module()]
 
 
 def _xml(root: ElementTree.Element, namespace: str) -> bytes:
