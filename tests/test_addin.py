@@ -381,3 +381,27 @@ def test_install_on_a_mac_says_what_works_there(tmp_path):
     with pytest.raises(OutputError, match=r"does not run on a Mac.*xlplan run"):
         install_steps(None, "/usr/bin/python3", "darwin", tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_vba_records_match_what_office_writes(addin):
+    """The class module carries the attribute lines Office stores for one (VB_Base,
+    VB_TemplateDerived, VB_Customizable), exactly as in xlwings' Excel-saved add-in; every
+    storage of the compound file starts at sector 0, as MS-CFB says."""
+    from oletools.olevba import VBA_Parser
+
+    def attributes(data: bytes, module: str) -> list[str]:
+        parser = VBA_Parser("x.xlam", data=data)
+        code = next(code for _, _, name, code in parser.extract_macros()
+                    if name.startswith(module + "."))
+        return [line for line in code.splitlines() if line.startswith("Attribute ")]
+
+    with zipfile.ZipFile(build.xlwings_folder() / "quickstart_addin_ribbon.xlam") as archive:
+        office = archive.read("xl/vbaProject.bin")
+    with zipfile.ZipFile(addin) as archive:
+        ours = archive.read("xl/vbaProject.bin")
+    assert attributes(ours, "Dictionary") == attributes(office, "Dictionary")
+    assert attributes(ours, "ThisWorkbook") == attributes(office, "ThisWorkbook")
+    ole = olefile.OleFileIO(io.BytesIO(ours))
+    storages = [e for e in ole.direntries
+                if e is not None and e.entry_type == olefile.STGTY_STORAGE]
+    assert storages and all(e.isectStart == 0 and e.size == 0 for e in storages)

@@ -101,7 +101,8 @@ def compound_file(streams: Mapping[str, bytes]) -> bytes:
         for depth in range(1, len(parts)):
             key = "/".join(parts[:depth]).upper()
             if key not in storages:
-                storages[key] = _Entry(parts[depth - 1], _STORAGE)
+                # a storage's start sector and size are zero (MS-CFB 2.6.3)
+                storages[key] = _Entry(parts[depth - 1], _STORAGE, start=0)
                 parent.children.append(storages[key])
             parent = storages[key]
         parent.children.append(_Entry(parts[-1], _STREAM, bytes(data), size=len(data)))

@@ -110,6 +110,8 @@ def decrypt(project_id: str, text: str) -> bytes:
     return bytes(plain[ignored + 4:ignored + 4 + length])
 
 
+CLASS_BASE = "0{FCFB3D2A-A0FA-1068-A738-08002B3371B5}"  # a class module's, as Office stores it
+
 # -- the project ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Module:
@@ -126,7 +128,15 @@ class Module:
                       "Attribute VB_Creatable = False", "Attribute VB_PredeclaredId = True",
                       "Attribute VB_Exposed = True", "Attribute VB_TemplateDerived = False",
                       "Attribute VB_Customizable = True"]
-        lines += self.attributes
+        if self.kind == "class":  # as Office stores a class module (not as it exports one)
+            exported = list(self.attributes)
+            exposed = next((i + 1 for i, a in enumerate(exported)
+                            if a.startswith("Attribute VB_Exposed")), len(exported))
+            lines += [f'Attribute VB_Base = "{CLASS_BASE}"', *exported[:exposed],
+                      "Attribute VB_TemplateDerived = False",
+                      "Attribute VB_Customizable = False", *exported[exposed:]]
+        else:
+            lines += self.attributes
         body = self.code.replace("\r\n", "\n").strip("\n")
         text = "\r\n".join(lines) + ("\r\n" + body.replace("\n", "\r\n") if body else "")
         return (text + "\r\n").encode(f"cp{CODE_PAGE}")
