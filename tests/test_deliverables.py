@@ -170,3 +170,43 @@ def test_array_addin_formulas_are_frozen_too(example_plans, tmp_path):
     assert not any("vbaProject" in n for n in zipfile.ZipFile(io.BytesIO(done.data)).namelist())
     with pytest.raises(Exception, match="H41"):
         finalize_workbook(book(stored=False))
+
+
+def test_finalize_keeps_the_data_validations_excel_stores_as_extensions(example_plans,
+                                                                       tmp_path):
+    """A list Excel keeps as an x14 extension (a dropdown from another sheet), its xm prefix
+    declared on the worksheet as Excel may: the client copy keeps it, well-formed, and the
+    OOXML validator finds no error."""
+    from defusedxml import ElementTree
+
+    from xlplan.engine.ooxml import validate_package
+    from xlplan.reader.guard import sheet_parts
+
+    source = tmp_path / "consultant.xlsx"
+    source.write_bytes(render_bytes(example_plans["boutique"]))
+    ext = (b'<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+           b'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+           b'<x14:dataValidations count="1"><x14:dataValidation type="list" allowBlank="1">'
+           b"<x14:formula1><xm:f>Barrier!$A$1:$A$3</xm:f></x14:formula1>"
+           b"<xm:sqref>Z90</xm:sqref></x14:dataValidation></x14:dataValidations></ext>"
+           b"</extLst>")
+    edited = tmp_path / "edited.xlsx"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(edited, "w") as dst:
+        target = sheet_parts(src)["Plan d'action"]
+        for name in src.namelist():
+            data = src.read(name)
+            if name == target:
+                data = data.replace(b"<worksheet ", b'<worksheet xmlns:xm="http://schemas.'
+                                    b'microsoft.com/office/excel/2006/main" ', 1)
+                data = data.replace(b"</worksheet>", ext + b"</worksheet>")
+            dst.writestr(name, data)
+    out = tmp_path / "client.xlsx"
+    out.write_bytes(finalize_workbook(edited).data)
+    with zipfile.ZipFile(out) as archive:
+        xml = archive.read(sheet_parts(archive)["Plan d'action"])
+    root = ElementTree.fromstring(xml)  # well-formed, every prefix declared
+    x14 = "{http://schemas.microsoft.com/office/spreadsheetml/2009/9/main}"
+    (rule,) = list(root.iter(f"{x14}dataValidation"))
+    xm = "{http://schemas.microsoft.com/office/excel/2006/main}"
+    assert rule.find(f"{xm}sqref").text == "Z90"
+    assert validate_package(out) == []

@@ -8,8 +8,10 @@ filled part. Optionally every sheet printed to PDF by LibreOffice (a briefing bo
 
 from __future__ import annotations
 
+import io
 import re
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,9 +23,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .engine.libreoffice import to_pdf
 from .errors import XlplanError
 from .reader.check import foreign_formulas, formula_text, template_cells
-from .reader.guard import UnreadableWorkbook
+from .reader.guard import UnreadableWorkbook, sheet_parts
 from .reader.workbook import ReadBack, read_workbook
-from .workbook.package import resaved_bytes
+from .workbook.package import resaved_bytes, zip_parts
 from .workbook.templates import Translations
 
 ADDIN_CALL = re.compile(r"\bPLAN_[A-Z0-9_]+\s*\(", re.IGNORECASE)
@@ -96,6 +98,53 @@ def _freeze_foreign_formulas(book: ReadBack, formulas: Workbook, values: Workboo
     return cells
 
 
+# Data validations Excel keeps as an x14 extension (a list from another sheet): openpyxl drops
+# them when it saves, so they are carried over from the consultant's file as they were.
+_X14_VALIDATIONS = re.compile(
+    rb'<(?:\w+:)?ext\b[^>]*uri="\{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF\}"[^>]*>.*?</(?:\w+:)?ext>',
+    re.S)
+_XMLNS = re.compile(rb'\sxmlns:(\w+)="[^"]*"')
+_ROOT_TAG = re.compile(rb"<(?:\w+:)?worksheet\b[^>]*>")
+
+
+def _x14_validations(path: Path) -> dict[str, bytes]:
+    """Each sheet's x14 data-validation extension, its namespace prefixes declared in it."""
+    found = {}
+    with zipfile.ZipFile(path) as archive:
+        for title, part in sheet_parts(archive).items():
+            xml = archive.read(part)
+            match = _X14_VALIDATIONS.search(xml)
+            root = _ROOT_TAG.search(xml)
+            if match is None or root is None:
+                continue
+            fragment = match.group(0)
+            declared = {m.group(1) for m in _XMLNS.finditer(fragment)}
+            used = set(re.findall(rb"</?(\w+):", fragment))
+            missing = b"".join(m.group(0) for m in _XMLNS.finditer(root.group(0))
+                               if m.group(1) in used - declared)
+            tag_end = fragment.index(b">")
+            found[title] = fragment[:tag_end] + missing + fragment[tag_end:]
+    return found
+
+
+def _with_x14_validations(data: bytes, found: dict[str, bytes]) -> bytes:
+    if not found:
+        return data
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    for title, part in sheet_parts(parts).items():
+        ext = found.get(title)
+        if ext is None or part not in parts:
+            continue
+        xml = parts[part]
+        if b"</extLst>" in xml:
+            xml = xml.replace(b"</extLst>", ext + b"</extLst>", 1)
+        else:
+            xml = xml.replace(b"</worksheet>", b"<extLst>" + ext + b"</extLst></worksheet>", 1)
+        parts[part] = xml
+    return zip_parts(parts)
+
+
 CHART_ROWS, CHART_COLUMNS = 16, 9  # what a chart anchored at a cell covers (charts.py)
 
 
@@ -151,7 +200,7 @@ def finalize_workbook(path: Path, freeze_input_formulas: bool = False) -> Finali
     results = {ws.title: {c.coordinate: values[ws.title][c.coordinate].value
                           for row in ws.iter_rows() for c in row if c.data_type == "f"}
                for ws in formulas.worksheets}
-    out.data = resaved_bytes(formulas, results)
+    out.data = _with_x14_validations(resaved_bytes(formulas, results), _x14_validations(path))
     return out
 
 
