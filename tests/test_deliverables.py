@@ -23,23 +23,33 @@ from xlplan.workbook import render_bytes
 HOSTILE = ['=HYPERLINK("http://x","y")', "+33 6 12 34 56 78", "@foo", "-1+2", "#N/A"]
 
 
-def with_addin_formula(plan, path: Path) -> Path:  # type: ignore[no-untyped-def]
-    """A workbook where the consultant used =PLAN_LTV(...) and Excel stored its value 200."""
-    wb = openpyxl.load_workbook(io.BytesIO(render_bytes(plan)))
-    wb.worksheets[-1]["H40"] = "=PLAN_LTV(100,0.5,0)"
-    wb.create_sheet("xlwings.conf")["A1"] = "INTERPRETER"
+EMPTY_RESULTS = (b"<v />", b"<v></v>", b"<v/>")  # how openpyxl writes a formula's result
+
+
+def with_results(wb: openpyxl.Workbook, results: dict[str, bytes], path: Path) -> Path:
+    """``wb`` saved to ``path`` with a stored result for each formula (by its text, as in the
+    XML), as Excel would have stored them: openpyxl writes none."""
     buffer = io.BytesIO()
     wb.save(buffer)
     out = io.BytesIO()
     with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w") as dst:
         for name in src.namelist():
             data = src.read(name)
-            for empty in (b"<v />", b"<v></v>"):
-                data = data.replace(b"<f>PLAN_LTV(100,0.5,0)</f>" + empty,
-                                    b"<f>PLAN_LTV(100,0.5,0)</f><v>200</v>")
+            for formula, value in results.items():
+                for empty in EMPTY_RESULTS:
+                    data = re.sub(rb"(<f[^>]*>" + re.escape(formula) + rb"</f>)"
+                                  + re.escape(empty), rb"\g<1><v>" + value + rb"</v>", data)
             dst.writestr(name, data)
     path.write_bytes(out.getvalue())
     return path
+
+
+def with_addin_formula(plan, path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """A workbook where the consultant used =PLAN_LTV(...) and Excel stored its value 200."""
+    wb = openpyxl.load_workbook(io.BytesIO(render_bytes(plan)))
+    wb.worksheets[-1]["H40"] = "=PLAN_LTV(100,0.5,0)"
+    wb.create_sheet("xlwings.conf")["A1"] = "INTERPRETER"
+    return with_results(wb, {b"PLAN_LTV(100,0.5,0)": b"200"}, path)
 
 
 def test_client_copy_is_clean(example_plans, tmp_path):
@@ -142,22 +152,10 @@ def test_array_addin_formulas_are_frozen_too(example_plans, tmp_path):
         ws["H41"] = ArrayFormula("H41:S41", "=PLAN_FUNDING_BALANCE(A1:D3,A5:D7,0)")
         for column in range(9, 20):
             ws.cell(41, column).value = float(column)  # the array's other stored results
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        out = io.BytesIO()
-        with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w") as dst:
-            for name in src.namelist():
-                data = src.read(name)
-                for empty in (b"<v />", b"<v></v>", b"<v/>"):
-                    data = data.replace(b"<f>PLAN_LTV(100,0.5,0)</f>" + empty,
-                                        b"<f>PLAN_LTV(100,0.5,0)</f><v>200</v>")
-                    if stored:
-                        data = re.sub(rb"(<f t=\"array\" ref=\"H41:S41\">[^<]*</f>)"
-                                      + re.escape(empty), rb"\g<1><v>-1500.5</v>", data)
-                dst.writestr(name, data)
-        path = tmp_path / f"book-{stored}.xlsx"
-        path.write_bytes(out.getvalue())
-        return path
+        results = {b"PLAN_LTV(100,0.5,0)": b"200"}
+        if stored:
+            results[b"PLAN_FUNDING_BALANCE(A1:D3,A5:D7,0)"] = b"-1500.5"
+        return with_results(wb, results, tmp_path / f"book-{stored}.xlsx")
 
     done = finalize_workbook(book(stored=True))
     wb = openpyxl.load_workbook(io.BytesIO(done.data))
