@@ -166,3 +166,25 @@ def test_the_locale_comes_from_language_and_currency_and_sets_the_formats():
     assert locale_formats("en-US", "USD").date == "[$-409]m/d/yyyy"
     assert locale_formats("es-MX", "MXN").paper == PAPER_LETTER
     assert locale_formats("es-ES", "EUR").paper == PAPER_A4
+
+
+def test_charts_speak_the_tables_colours_and_mark_100_percent(example_plans):
+    """The status pie paints each status in the action plan's colour for it (to do grey, in
+    progress amber, done green, blocked red); the KPI and objectives bars start from a 100 %
+    line with their names at the left edge; the cash chart's months sit below the plot, clear
+    of a balance below zero."""
+    import re as regex
+    import zipfile as zf
+
+    parts = zf.ZipFile(io.BytesIO(render_bytes(example_plans["andina"])))
+    charts = {name: parts.read(name).decode() for name in parts.namelist()
+              if name.startswith("xl/charts/chart")}
+    pie = next(xml for xml in charts.values() if "<c:pieChart>" in xml)
+    assert regex.findall(r'<c:dPt>.*?<a:srgbClr val="(\w+)"/>', pie) == [
+        "A6A6A6", "FFC000", "70AD47", "C00000"]
+    bars = [xml for xml in charts.values() if "<c:barChart>" in xml]
+    assert len(bars) == 2
+    for xml in bars:
+        assert '<c:crossesAt val="1"/>' in xml and '<c:tickLblPos val="low"/>' in xml
+    line = next(xml for xml in charts.values() if "<c:lineChart>" in xml)
+    assert '<c:tickLblPos val="low"/>' in line

@@ -69,6 +69,8 @@ def add_chart(wb: Workbook, ws: Worksheet, block: PlacedBlock, layout: Layout,
         series["data_labels"] = {"value": True}
     if spec.chart == "bar":
         series["gap"] = 40  # the spare rows are empty slots: wider bars for the rest
+    if spec.colors:
+        series["points"] = [{"fill": {"color": color}} for color in spec.colors]
     chart.add_series(series)
     chart.set_title({"name": words.title(spec.key)})
     if spec.chart != "pie":
@@ -76,11 +78,16 @@ def add_chart(wb: Workbook, ws: Worksheet, block: PlacedBlock, layout: Layout,
         value_axis: dict[str, Any] = {"major_gridlines": {"visible": False}}
         if spec.number_format:
             value_axis["num_format"] = spec.number_format
+        if spec.reference is not None:  # the other axis drawn at 100 %: a reference line
+            value_axis["crossing"] = spec.reference
         if spec.chart == "bar":  # XlsxWriter's bar chart: x is the value axis
             chart.set_x_axis(value_axis)
-            chart.set_y_axis({"reverse": True})  # first KPI on top
+            # first KPI on top, names at the left edge even when the axis crosses at 100 %
+            chart.set_y_axis({"reverse": True, "label_position": "low"})
         else:
             chart.set_y_axis(value_axis)
+            # month labels below the plot, clear of a balance that goes below zero
+            chart.set_x_axis({"label_position": "low"})
     chart.set_size({"width": _SIZE_PX[0], "height": _SIZE_PX[1]})
     assert spec.at is not None
     ws.insert_chart(spec.at, chart)

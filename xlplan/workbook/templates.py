@@ -74,6 +74,8 @@ class BlockSpec:
     categories: dict[str, str] = field(default_factory=dict)
     values: dict[str, str] = field(default_factory=dict)
     number_format: str | None = None
+    colors: tuple[str, ...] = ()  # a chart's colour of each point (the status colours)
+    reference: float | None = None  # a chart's value to draw the category axis at (100 %)
     bind: str | None = None  # a table's plan list, e.g. "funding.uses"
 
     @property
