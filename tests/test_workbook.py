@@ -188,3 +188,28 @@ def test_charts_speak_the_tables_colours_and_mark_100_percent(example_plans):
         assert '<c:crossesAt val="1"/>' in xml and '<c:tickLblPos val="low"/>' in xml
     line = next(xml for xml in charts.values() if "<c:lineChart>" in xml)
     assert '<c:tickLblPos val="low"/>' in line
+
+
+def test_kpi_figures_are_shown_as_their_unit_says(example_plans):
+    """A KPI's target, actual and gap take its unit's format: % a percent (0.025 is 2.5 %),
+    the plan's currency money, a count with separators and decimals only where the row has
+    some; a factor three decimals; spare rows stay General."""
+    plan = example_plans["boutique"]
+    wb = load(plan)
+    book = build_workbook(plan)
+    kpis = book.layout.blocks["kpis"]
+    ws = wb[kpis.sheet_title]
+    formats = {k.name: ws.cell(kpis.first_row + i, kpis.column_of("target")).number_format
+               for i, k in enumerate(plan.kpis)}
+    assert formats["Taux de conversion"] == "[$-40C]0.0\u00a0%"
+    assert formats["Chiffre d'affaires"] == '[$-40C]#,##0.00"\u00a0€"'
+    assert formats["Délai de livraison"] == "[$-40C]#,##0.0#"  # 3 and 3.2
+    assert formats["Clients actifs"] == "[$-40C]#,##0"
+    gap = ws.cell(kpis.first_row + 2, kpis.column_of("gap")).number_format
+    assert gap == formats["Taux de conversion"]
+    spare = ws.cell(kpis.first_row + len(plan.kpis), kpis.column_of("target")).number_format
+    assert spare == "General"
+    segments = book.layout.blocks["segments"]
+    factor = wb[segments.sheet_title].cell(segments.first_row,
+                                           segments.column_of("retention_factor"))
+    assert factor.number_format == "[$-40C]0.000"

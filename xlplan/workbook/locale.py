@@ -49,6 +49,11 @@ class LocaleFormats:
     percent: str
     date: str
     paper: int
+    prefix: str = ""  # the locale's id, ``[$-40C]``: LibreOffice prints its separators
+
+    def number(self, pattern: str) -> str:
+        """A number format with the locale's separators when LibreOffice prints it."""
+        return self.prefix + pattern
 
     @property
     def territory(self) -> str:
@@ -105,4 +110,4 @@ def locale_formats(tag: str, currency: str) -> LocaleFormats:
     percent = percent_pattern[:match.start()] + "0.0" + percent_pattern[match.end():]
     paper = PAPER_LETTER if tag.split("-")[1] in LETTER_TERRITORIES else PAPER_A4
     return LocaleFormats(tag, lcid + money, lcid + percent,
-                         lcid + _date(babel.date_formats["short"].pattern), paper)
+                         lcid + _date(babel.date_formats["short"].pattern), paper, lcid)

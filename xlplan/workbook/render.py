@@ -76,11 +76,12 @@ def _coordinate(row: int, col: int) -> str:
 class Renderer:
     def __init__(self, layout: Layout, words: Translations, content: Content,
                  formats: LocaleFormats, client_name: str, year: int,
-                 start: date | None = None) -> None:
+                 start: date | None = None, currency: str = "EUR") -> None:
         self.layout = layout
         self.words = words
         self.content = content
         self.formats = formats
+        self.currency = currency
         self.client_name = client_name
         self.year = year
         self.start = start or date(year, 1, 1)  # the plan's first month
@@ -92,6 +93,16 @@ class Renderer:
         self.header_lines: dict[tuple[str, int], int] = {}  # header rows' lines of text
 
     # -- widths --------------------------------------------------------------------------
+    def _row_spec(self, column: CellSpec, table: Any, rows: list[dict[str, Any]],
+                  offset: int) -> CellSpec:
+        """A column's cell of one row, shown as the row says (a KPI's figures by its unit)."""
+        if column.format_by is None or offset >= len(rows):
+            return column
+        row = rows[offset]
+        figures = [row.get(c.key) for c in table.cells if c.format_by == column.format_by]
+        return styles.unit_spec(column, row.get(column.format_by), figures, self.currency,
+                                self.formats)
+
     def _fit_header(self, ws: Worksheet, row: int, col: int, label: str,
                     width: float) -> None:
         """A header's column wide enough for its longest word, and its row tall enough for
@@ -235,11 +246,13 @@ class Renderer:
                 formula_at = self.formulas.table_column(block, column)
                 for offset, row in enumerate(range(first, last + 1)):
                     expected = rows[offset][column.key] if offset < len(rows) else None
-                    self._formula(ws, row, col, column, formula_at(row), expected, built)
+                    self._formula(ws, row, col, self._row_spec(column, spec, rows, offset),
+                                  formula_at(row), expected, built)
             else:
                 for offset, row in enumerate(range(first, last + 1)):
                     value = rows[offset].get(column.key) if offset < len(rows) else None
-                    self._input(ws, row, col, column, value, built)
+                    self._input(ws, row, col, self._row_spec(column, spec, rows, offset), value,
+                                built)
                 self._validate(ws, column, col, first, last)
             refs = {c.key: f"${get_column_letter(block.column_of(c.key))}{first}"
                     for c in spec.cells}

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..model import MAX_AMOUNT, MAX_COUNT
 from .formulas import string_literal
-from .locale import LocaleFormats
+from .locale import LocaleFormats, locale_formats
 from .templates import CellSpec, Translations
 
 _BORDER = {"border": 1, "border_color": "#D0D7E2"}
@@ -35,13 +35,40 @@ _EXCEL_LAST_DAY = date(9999, 12, 31)
 def number_format(spec: CellSpec, formats: LocaleFormats) -> str:
     """The cell's number format: amounts, percents and dates as the client's locale sets
     them out (``locale.py``), counts as integers, days to one decimal."""
+    if spec.format:
+        return spec.format if spec.format.startswith("[$") else formats.number(spec.format)
     if spec.type == "money":
         return formats.money
     return {
         "percent": formats.percent, "integer": "0", "month": "0", "score": "0",
         "date": formats.date, "text": "@", "choice": "@", "yesno": "@", "ref": "@",
-        "list": "@", "days": "0.0",
+        "list": "@", "days": formats.number("0.0"),
     }.get(spec.type, "General")
+
+
+def unit_spec(spec: CellSpec, unit: object, values: list[object], currency: str,
+              formats: LocaleFormats) -> CellSpec:
+    """A KPI figure's cell as its unit says: ``%`` a percent (0.025 is 2.5 %), the plan's
+    currency (code or symbol) money, another currency code that currency's money, anything
+    else a number with separators (decimals only where a figure of the row has them)."""
+    from dataclasses import replace
+
+    text = str(unit or "").strip()
+    if text == "%":
+        return replace(spec, type="percent")
+    from babel.numbers import get_currency_symbol
+
+    symbol = get_currency_symbol(currency, locale=formats.locale.replace("-", "_"))
+    if text.upper() == currency or (text and text == symbol):
+        return replace(spec, type="money")
+    if len(text) == 3 and text.isalpha() and text.isupper():
+        from babel.numbers import get_currency_name
+
+        if get_currency_name(text, locale="en") != text:  # a currency Babel knows
+            return replace(spec, type="money",
+                           format=locale_formats(formats.locale, text).money)
+    whole = all(float(v).is_integer() for v in values if isinstance(v, int | float))
+    return replace(spec, format=formats.number("#,##0" if whole else "#,##0.0#"))
 
 
 def _number(value: float) -> int | float:

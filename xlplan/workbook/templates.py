@@ -38,6 +38,8 @@ class CellSpec:
     bind: str | None = None  # an input field's plan path, or an input column's item key
     display: str | None = None  # a named formatter of a computed value (workbook/content.py)
     label: str | None = None  # a grid row's label as it is (a repeated row's number)
+    format: str | None = None  # an Excel number format of its own (a factor: 0.000)
+    format_by: str | None = None  # the column whose value says each row's format (a unit)
     hidden: bool = False  # a helper row a reader need not see (a field or a grid row)
 
     @property
