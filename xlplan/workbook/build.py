@@ -33,7 +33,7 @@ def build_workbook(plan: Plan, today: date | None = None) -> BuiltWorkbook:
                 ("xlplan.template", str(TEMPLATE_VERSION)), (HASH_PROPERTY, HASH_PLACEHOLDER)))
     formats = locale_formats(client_locale(plan), plan.client.currency)
     Renderer(layout, words, content, formats, plan.client.name,
-             plan.plan.year, plan_start(plan), plan.client.currency).render(built, document)
+             plan.plan.year, plan_start(plan)).render(built, document)
     return built
 
 

@@ -45,6 +45,7 @@ class LocaleFormats:
     """Excel number formats and the paper of one locale and currency."""
 
     locale: str  # fr-FR
+    currency: str  # the ISO code the money format is of
     money: str
     percent: str
     date: str
@@ -109,5 +110,5 @@ def locale_formats(tag: str, currency: str) -> LocaleFormats:
     assert match is not None, percent_pattern
     percent = percent_pattern[:match.start()] + "0.0" + percent_pattern[match.end():]
     paper = PAPER_LETTER if tag.split("-")[1] in LETTER_TERRITORIES else PAPER_A4
-    return LocaleFormats(tag, lcid + money, lcid + percent,
+    return LocaleFormats(tag, currency, lcid + money, lcid + percent,
                          lcid + _date(babel.date_formats["short"].pattern), paper, lcid)

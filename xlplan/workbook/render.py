@@ -36,7 +36,7 @@ from .layout import (
     absolute,
 )
 from .locale import LocaleFormats
-from .templates import CellSpec, Translations
+from .templates import BlockSpec, CellSpec, Translations
 from .writer import ExactWorksheet, excel_chart
 
 CellKey = tuple[str, str]  # (sheet title, "B7")
@@ -76,12 +76,11 @@ def _coordinate(row: int, col: int) -> str:
 class Renderer:
     def __init__(self, layout: Layout, words: Translations, content: Content,
                  formats: LocaleFormats, client_name: str, year: int,
-                 start: date | None = None, currency: str = "EUR") -> None:
+                 start: date | None = None) -> None:
         self.layout = layout
         self.words = words
         self.content = content
         self.formats = formats
-        self.currency = currency
         self.client_name = client_name
         self.year = year
         self.start = start or date(year, 1, 1)  # the plan's first month
@@ -93,15 +92,14 @@ class Renderer:
         self.header_lines: dict[tuple[str, int], int] = {}  # header rows' lines of text
 
     # -- widths --------------------------------------------------------------------------
-    def _row_spec(self, column: CellSpec, table: Any, rows: list[dict[str, Any]],
+    def _row_spec(self, column: CellSpec, table: BlockSpec, rows: list[dict[str, Any]],
                   offset: int) -> CellSpec:
         """A column's cell of one row, shown as the row says (a KPI's figures by its unit)."""
         if column.format_by is None or offset >= len(rows):
             return column
         row = rows[offset]
         figures = [row.get(c.key) for c in table.cells if c.format_by == column.format_by]
-        return styles.unit_spec(column, row.get(column.format_by), figures, self.currency,
-                                self.formats)
+        return styles.unit_spec(column, row.get(column.format_by), figures, self.formats)
 
     def _fit_header(self, ws: Worksheet, row: int, col: int, label: str,
                     width: float) -> None:
@@ -240,6 +238,8 @@ class Renderer:
         ws.add_table(block.header_row - 1, block.left - 1, last - 1, block.right - 1,
                      {"name": spec.name, "style": "Table Style Light 1", "banded_rows": False,
                       "columns": columns})
+        refs = {c.key: f"${get_column_letter(block.column_of(c.key))}{first}"
+                for c in spec.cells}  # each column's first cell, for a rule that reads it
         for column in spec.cells:
             col = block.column_of(column.key)
             if column.computed:
@@ -254,8 +254,6 @@ class Renderer:
                     self._input(ws, row, col, self._row_spec(column, spec, rows, offset), value,
                                 built)
                 self._validate(ws, column, col, first, last)
-            refs = {c.key: f"${get_column_letter(block.column_of(c.key))}{first}"
-                    for c in spec.cells}
             self._highlight(ws, column, col, first, last, refs=refs)
             self._fit_header(ws, block.header_row, col,
                              self.words.label(f"{spec.label_prefix}.{column.key}"),

@@ -6,8 +6,11 @@ options); the renderer turns them into the workbook's styles.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
+
+from babel.numbers import get_currency_name, get_currency_symbol
 
 from ..model import MAX_AMOUNT, MAX_COUNT
 from .formulas import string_literal
@@ -46,27 +49,22 @@ def number_format(spec: CellSpec, formats: LocaleFormats) -> str:
     }.get(spec.type, "General")
 
 
-def unit_spec(spec: CellSpec, unit: object, values: list[object], currency: str,
+def unit_spec(spec: CellSpec, unit: object, values: list[object],
               formats: LocaleFormats) -> CellSpec:
     """A KPI figure's cell as its unit says: ``%`` a percent (0.025 is 2.5 %), the plan's
     currency (code or symbol) money, another currency code that currency's money, anything
     else a number with separators (decimals only where a figure of the row has them)."""
-    from dataclasses import replace
-
     text = str(unit or "").strip()
     if text == "%":
         return replace(spec, type="percent")
-    from babel.numbers import get_currency_symbol
-
+    currency = formats.currency
     symbol = get_currency_symbol(currency, locale=formats.locale.replace("-", "_"))
     if text.upper() == currency or (text and text == symbol):
         return replace(spec, type="money")
-    if len(text) == 3 and text.isalpha() and text.isupper():
-        from babel.numbers import get_currency_name
-
-        if get_currency_name(text, locale="en") != text:  # a currency Babel knows
-            return replace(spec, type="money",
-                           format=locale_formats(formats.locale, text).money)
+    known = len(text) == 3 and text.isalpha() and text.isupper() and get_currency_name(
+        text, locale="en") != text  # a currency code Babel knows
+    if known:
+        return replace(spec, type="money", format=locale_formats(formats.locale, text).money)
     whole = all(float(v).is_integer() for v in values if isinstance(v, int | float))
     return replace(spec, format=formats.number("#,##0" if whole else "#,##0.0#"))
 
