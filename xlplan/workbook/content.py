@@ -1,6 +1,6 @@
 """What goes in the workbook's cells, derived from the binding of ``sheets.yaml``: each input
 from the plan path its field or column binds to, each computed cell from the Python
-calculation under the same key (``results.cell_values``). Enumerations are translated here,
+calculation under the same key (``cell_values.py``). Enumerations are translated here,
 so a value is exactly what the cell shows (``"Vert"``, ``"Fait"``).
 """
 
@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
+from ..cell_values import cell_values
 from ..model import Plan
-from ..results import PlanResults, cell_values
+from ..results import PlanResults
 from .templates import LIST_SEPARATOR, CellSpec, SheetSpec, Translations
 
 LIST_JOINER = LIST_SEPARATOR + " "
