@@ -31,6 +31,7 @@ LOCALES = {
     "en-GB": ("en", "GBP", "£1,234.56", A4),
     "en-US": ("en", "USD", "$1,234.56", LETTER),
 }
+LEGIBLE_POINTS = 4.5  # the smallest word's height: 11-pt text printed at 45 %
 NOT_SHOWN = ("###", "TRUE", "FALSE", "VRAI", "FAUX", "VERDADERO", "FALSO", "#VALUE", "#DIV",
              "#N/A", "#REF", "Err:")
 
@@ -59,6 +60,14 @@ def pages(pdf: Path) -> list[str]:
             for page in text.split("\f") if page.strip()]
 
 
+def smallest_text(pdf: Path) -> float:
+    """The height, in points, of the smallest word printed on any page of a PDF."""
+    boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
+                           capture_output=True, text=True).stdout
+    return min(float(bottom) - float(top) for top, bottom in re.findall(
+        r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', boxes))
+
+
 def page_size(pdf: Path) -> tuple[int, int]:
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True,
                           text=True).stdout
@@ -84,15 +93,18 @@ def printed(soffice, tmp_path_factory) -> dict[str, Path]:
 
 @pytest.mark.parametrize("tag", list(LOCALES))
 def test_the_briefing_book_reads_right_in_its_locale(printed, tag):
-    """Every client-facing sheet, amounts in the locale's pattern, the locale's paper, no
-    ### / TRUE / FALSE / error, a footer with the page number on every page, and every page
-    of the action plan with its header row."""
+    """Every client-facing sheet, amounts in the locale's pattern, the locale's paper, text
+    no smaller than legible, no ### / TRUE / FALSE / error, a footer with the page number on
+    every page, and every page of the action plan with its header row."""
     language, _, amount, paper = LOCALES[tag]
     pdf = printed[tag]
     text = pages(pdf)
     whole = " ".join(text)
     assert amount in whole, f"{amount!r} not in the PDF"
     assert page_size(pdf) == paper
+    # a wide sheet is spread over pages rather than shrunk past legibility (template 5 printed
+    # the priorities at a quarter of their size: words 2.7 pt high)
+    assert smallest_text(pdf) >= LEGIBLE_POINTS
     for word in NOT_SHOWN:
         assert word not in whole, word
     words = translations(language)

@@ -59,15 +59,15 @@ def test_every_problem_at_its_cell_in_french(example_plans, tmp_path):
     action with nobody responsible and a typed-over formula: all reported, each at its cell."""
     book = check_workbook(edited(example_plans["boutique"], tmp_path / "b.xlsx", edit_actions))
     found = {p.cell: (p.kind, p.message) for p in book.problems}
-    assert found["Plan d'action!I11"] == ("type", "doit être un nombre (trouvé : 'beaucoup')")
-    assert found["Plan d'action!H11"][1].startswith("doit être l'une des valeurs : À faire")
-    assert found["Plan d'action!E12"] == (
+    assert found["Plan d'action!I12"] == ("type", "doit être un nombre (trouvé : 'beaucoup')")
+    assert found["Plan d'action!H12"][1].startswith("doit être l'une des valeurs : À faire")
+    assert found["Plan d'action!E13"] == (
         "rule", "l'échéance 2020-12-01 précède le début 2026-12-01")
-    assert found["Plan d'action!G13"][1].startswith("ne désigne aucune priorité")
-    assert found["Plan d'action!B14"] == (
+    assert found["Plan d'action!G14"][1].startswith("ne désigne aucune priorité")
+    assert found["Plan d'action!B15"] == (
         "method", "action sans responsable (Qui et Responsable sont vides)")
-    assert found["Plan d'action!N15"][0] == "formula"
-    assert found["Priorités!C19"][0] == "method"  # Attaquer-Gérer has no top priority
+    assert found["Plan d'action!N16"][0] == "formula"
+    assert found["Priorités!C20"][0] == "method"  # Attaquer-Gérer has no top priority
     assert book.plan is None
 
 
@@ -83,7 +83,7 @@ def test_funding_and_smart_problems(example_plans, tmp_path):
     path = tmp_path / "n.xlsx"
     path.write_bytes(render_bytes(example_plans["northwind"]))
     messages = [str(p) for p in check_workbook(path).problems]
-    assert "Sources & uses!D18: cumulative cash balance -10,000.00 is below zero in month 3" in (
+    assert "Sources & uses!D19: cumulative cash balance -10,000.00 is below zero in month 3" in (
         messages)
     assert any(m.startswith("Vision & objectives!C") and "M T why owner" in m for m in messages)
 

@@ -23,6 +23,7 @@ from xlplan.macros.funding import month_reason
 from xlplan.model import FundingLine, Language
 from xlplan.reader.workbook import read_workbook
 from xlplan.workbook import build_workbook, render_bytes
+from xlplan.workbook.locale import client_locale
 from xlplan.workbook.templates import translations
 
 pytestmark = pytest.mark.libreoffice
@@ -181,7 +182,9 @@ def test_refresh_dashboard_charts_a_kpi_typed_later(runs):
     assert with_typed is not None
     results = compute(with_typed)
     assert f"{results.kpis_by_status[next(iter(results.kpis_by_status))]} " in run.result.message
-    assert words.amount(results.customer_capital) in run.result.message
+    # in the plan's locale (es-MX: 15,569,122.87), not the language's default (es-ES)
+    assert words.amount(results.customer_capital, client_locale(with_typed)) in (
+        run.result.message)
     assert results.next_review.isoformat() in run.result.message
 
 

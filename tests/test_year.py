@@ -252,7 +252,8 @@ def test_review_brief_lists_what_needs_a_decision(tmp_path):
     assert brief["cash_below_plan"]["period"] == "Q2"
     assert brief["next_review"] == "2028-01-01"
     text = CliRunner().invoke(main, ["review", str(path), "--as-of", "2027-12-31"])
-    assert "Late one (due 2027-11-30)" in text.stdout and "Unmeasured" in text.stdout
+    assert "Late one (due 30 Nov 2027)" in text.stdout and "Unmeasured" in text.stdout
+    assert "-€500.00 against €2,400.00 planned" in text.stdout  # in the plan's locale
 
 
 def test_review_of_a_plan_on_track_exits_0(tmp_path):

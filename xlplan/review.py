@@ -18,6 +18,7 @@ from datetime import date
 from .calc import reviews as review_calc
 from .model import Plan, Status
 from .results import compute
+from .workbook.locale import client_locale
 from .workbook.templates import Translations
 
 
@@ -31,6 +32,8 @@ class Brief:
     late: list[tuple[str, date | None]] = field(default_factory=list)  # (what, due)
     blocked: list[str] = field(default_factory=list)
     cash_below: tuple[str, float, float] | None = None  # (period, actual, planned)
+    locale: str = "en-GB"  # how its numbers, amounts and dates are written
+    currency: str = "EUR"
 
     @property
     def needs_decision(self) -> bool:
@@ -48,7 +51,8 @@ def review_brief(plan: Plan, as_of: date | None = None) -> Brief:
     as_of = as_of or plan.plan.as_of or date.today()
     results = compute(plan.model_copy(update={"plan": plan.plan.model_copy(
         update={"as_of": as_of})}))
-    brief = Brief(as_of, next_review(plan, as_of))
+    brief = Brief(as_of, next_review(plan, as_of), locale=client_locale(plan),
+                  currency=plan.client.currency)
     for objective, year in zip(plan.objectives, results.objectives_year, strict=True):
         if objective.target is None:
             continue
@@ -74,31 +78,43 @@ def review_brief(plan: Plan, as_of: date | None = None) -> Brief:
 
 
 def brief_text(brief: Brief, words: Translations) -> str:
-    def number(value: float | None) -> str:
-        return "-" if value is None else f"{value:,.2f}".rstrip("0").rstrip(".")
+    """The brief as text, its numbers, amounts and dates as the plan's locale writes them."""
+    from babel.dates import format_date
+    from babel.numbers import format_currency, format_decimal
 
-    lines = [words.review("title", as_of=brief.as_of.isoformat())]
+    tag = brief.locale.replace("-", "_")
+
+    def number(value: float | None) -> str:
+        return "-" if value is None else format_decimal(value, format="#,##0.##", locale=tag)
+
+    def money(value: float) -> str:
+        return format_currency(value, brief.currency, locale=tag)
+
+    def day(value: date) -> str:
+        return format_date(value, "medium", locale=tag)
+
+    lines = [words.review("title", as_of=day(brief.as_of))]
     sections: list[tuple[str, list[str]]] = [
         ("objectives_behind", [words.review("objective_line", title=t, latest=number(v),
                                             target=number(g))
                                for t, v, g in brief.objectives_behind]),
         ("undecided", brief.undecided),
-        ("late", [words.review("late_line", what=w, due=d.isoformat() if d else "-")
+        ("late", [words.review("late_line", what=w, due=day(d) if d else "-")
                   for w, d in brief.late]),
         ("blocked", brief.blocked),
     ]
     if brief.cash_below:
         period, actual, planned = brief.cash_below
         sections.append(("cash_below", [words.review("cash_line", period=period,
-                                                     actual=number(actual),
-                                                     planned=number(planned))]))
+                                                     actual=money(actual),
+                                                     planned=money(planned))]))
     for key, items in sections:
         if items:
             lines.append(f"{words.review(key)} ({len(items)})")
             lines += [f"  - {item}" for item in items]
     if not brief.needs_decision:
         lines.append(words.review("nothing"))
-    lines.append(words.review("next_review", date=brief.next_review.isoformat()))
+    lines.append(words.review("next_review", date=day(brief.next_review)))
     return "\n".join(lines)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..calc.kpis import KpiStatus
 from ..results import compute
+from ..workbook.locale import client_locale
 from ..workbook.templates import sheet_specs
 from ._book import Area, Book, MacroResult
 from ._reading import snapshot_of
@@ -42,7 +43,8 @@ def refresh_dashboard(book: Book) -> MacroResult:
     message = words.macro(
         "dashboard", as_of=results.as_of.isoformat(),
         on_target=results.kpis_by_status[KpiStatus.GREEN], kpis=len(plan.kpis),
-        capital=words.amount(results.customer_capital), currency=plan.client.currency,
+        capital=words.amount(results.customer_capital, client_locale(plan)),
+        currency=plan.client.currency,
         top=results.retained_priorities, funding=funding,
         completion=f"{results.actions_completion:.0%}", late=results.late_actions,
         next_review=results.next_review.isoformat())

@@ -25,6 +25,7 @@ from ..workbook.layout import (
     Layout,
     SheetLayout,
     TableBounds,
+    legend_texts,
 )
 from ..workbook.templates import (
     LIST_SEPARATOR,
@@ -411,6 +412,10 @@ def _regions(book: ReadBack, ws: SheetSource, sheet: SheetLayout, labels: dict[s
             heading = ws.value(block.top, 1)
             if isinstance(heading, str) and heading.startswith(words.title(spec.key)):
                 regions.append((block.top, 1, block.top, 1, None))
+            if block.legend:  # the legend's own words; anything else typed there is reported
+                regions += [(block.last_row, col, block.last_row, col, None)
+                            for col, text in enumerate(legend_texts(words), start=1)
+                            if ws.value(block.last_row, col) in (None, text)]
     return regions
 
 

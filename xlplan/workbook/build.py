@@ -11,7 +11,7 @@ from ..provenance import HASH_PLACEHOLDER, HASH_PROPERTY
 from ..results import compute
 from .content import build_content
 from .layout import Layout
-from .locale import default_locale, locale_formats
+from .locale import client_locale, locale_formats
 from .package import zip_parts
 from .render import BuiltWorkbook, Document, Renderer
 from .templates import sheet_specs, template_version, translations
@@ -35,11 +35,6 @@ def build_workbook(plan: Plan, today: date | None = None) -> BuiltWorkbook:
     Renderer(layout, words, content, formats, plan.client.name,
              plan.plan.year, plan_start(plan)).render(built, document)
     return built
-
-
-def client_locale(plan: Plan) -> str:
-    """The plan's locale, or the one its language takes with its currency."""
-    return plan.client.locale or default_locale(plan.language.value, plan.client.currency)
 
 
 def document_stamp(plan: Plan) -> datetime:

@@ -55,7 +55,10 @@ def _series(layout: Layout, source: dict[str, str],
 
 
 def add_chart(wb: Workbook, ws: Worksheet, block: PlacedBlock, layout: Layout,
-              words: Translations, values: Mapping[tuple[str, str], Any]) -> None:
+              words: Translations, values: Mapping[tuple[str, str], Any],
+              money_format: str) -> None:
+    """A native chart; its value axis in ``number_format``, ``money`` being the plan's
+    money format (``money_format``)."""
     spec = block.spec
     chart: Any = wb.add_chart({"type": spec.chart})
     if chart is None:
@@ -77,9 +80,15 @@ def add_chart(wb: Workbook, ws: Worksheet, block: PlacedBlock, layout: Layout,
         chart.set_legend({"none": True})
         value_axis: dict[str, Any] = {"major_gridlines": {"visible": False}}
         if spec.number_format:
-            value_axis["num_format"] = spec.number_format
+            value_axis["num_format"] = (money_format if spec.number_format == "money"
+                                        else spec.number_format)
         if spec.reference is not None:  # the other axis drawn at 100 %: a reference line
             value_axis["crossing"] = spec.reference
+            # attainment from 0 to twice the reference, in quarters of it: below zero is a bar
+            # to the left edge, twice the target or more one to the right edge, and a plan
+            # with nothing measured yet reads 0 % to 200 % (the engine's own range: -1000 %)
+            value_axis.update({"min": 0, "max": 2 * spec.reference,
+                               "major_unit": spec.reference / 2})
         if spec.chart == "bar":  # XlsxWriter's bar chart: x is the value axis
             chart.set_x_axis(value_axis)
             # first KPI on top, names at the left edge even when the axis crosses at 100 %

@@ -23,6 +23,7 @@ from .templates import BlockSpec, CellSpec, GridColumn, SheetSpec, Translations
 MONTH_COLUMNS = tuple(GridColumn(f"m{m}", {"month": m}, 11) for m in range(1, 13))
 FIELD_LABEL_COLUMN = 1
 FIELD_VALUE_COLUMN = 2
+LEGEND_WIDTH = 3  # the legend under a sheet's title: its label, an input cell, a computed one
 TableBounds = tuple[int, int, int, int]  # first column, header row, last column, last row
 _STRUCTURED_SPECIALS = str.maketrans({"'": "''", "[": "'[", "]": "']", "#": "'#"})
 
@@ -36,6 +37,7 @@ class PlacedBlock:
     rows: int = 0  # table body rows (data and spare)
     data_rows: int = 0
     grid_columns: tuple[GridColumn, ...] = ()
+    legend: bool = False  # a title with the legend of cell colours below it (template 6 on)
 
     @property
     def header_row(self) -> int:
@@ -52,7 +54,7 @@ class PlacedBlock:
             return self.first_row + self.rows - 1
         if self.spec.kind in ("fields", "grid"):
             return self.first_row + len(self.spec.cells) - 1
-        return self.top
+        return self.top + 1 if self.legend else self.top
 
     @property
     def width(self) -> int:
@@ -61,6 +63,8 @@ class PlacedBlock:
             return len(self.spec.cells)
         if self.spec.kind == "grid":
             return 1 + len(self.grid_columns)
+        if self.legend:
+            return LEGEND_WIDTH
         return 2 if self.spec.kind == "fields" else 1
 
     @property
@@ -86,6 +90,11 @@ class SheetLayout:
     key: str
     title: str
     blocks: list[PlacedBlock] = field(default_factory=list)
+
+
+def legend_texts(words: Translations) -> tuple[str, ...]:
+    """The legend's cells, left to right: its label, then a cell in each style it explains."""
+    return tuple(words.label(f"legend.{key}") for key in ("title", "input", "computed"))
 
 
 def absolute(sheet_title: str, col: int, row: int, last_col: int | None = None,
@@ -121,7 +130,8 @@ class Layout:
             placed = SheetLayout(sheet.key, words.sheet(sheet.key))
             row, col = 1, 1
             for spec in sheet.blocks:
-                block = PlacedBlock(spec, placed.title, row, col if spec.kind == "table" else 1)
+                block = PlacedBlock(spec, placed.title, row, col if spec.kind == "table" else 1,
+                                    legend=spec.kind == "title" and version >= 6)
                 if spec.kind == "table":
                     block.data_rows = table_rows.get(spec.key, 0)
                     block.rows = max(block.data_rows + spec.spare_rows, 1)
@@ -143,7 +153,7 @@ class Layout:
                 if spec.kind == "table" and side_by_side:
                     col = block.left + block.width + 1
                 else:
-                    row = (block.top + 2) if spec.kind == "title" else block.last_row + 2
+                    row = block.last_row + 2
             self.sheets.append(placed)
 
     def _block(self, key: str, kind: str) -> PlacedBlock:

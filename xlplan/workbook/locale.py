@@ -14,9 +14,13 @@ import locale as system_locale
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from babel import Locale
 from babel.numbers import format_currency, get_currency_precision
+
+if TYPE_CHECKING:
+    from ..model import Plan
 
 # Where US Letter is the paper (CLDR's supplemental paperSize data, which Babel does not
 # expose); A4 everywhere else.
@@ -33,6 +37,11 @@ _BY_CURRENCY = {
 }
 _DEFAULT = {"fr": "fr-FR", "es": "es-ES", "en": "en-GB"}
 _NUMBER = re.compile(r"[#0,.]+")
+
+
+def client_locale(plan: Plan) -> str:
+    """The plan's locale, or the one its language takes with its currency."""
+    return plan.client.locale or default_locale(plan.language.value, plan.client.currency)
 
 
 def default_locale(language: str, currency: str) -> str:

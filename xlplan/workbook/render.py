@@ -34,8 +34,9 @@ from .layout import (
     PlacedBlock,
     SheetLayout,
     absolute,
+    legend_texts,
 )
-from .locale import LocaleFormats
+from .locale import PAPER_A4, PAPER_LETTER, LocaleFormats
 from .templates import BlockSpec, CellSpec, Translations
 from .writer import ExactWorksheet, excel_chart
 
@@ -43,6 +44,12 @@ CellKey = tuple[str, str]  # (sheet title, "B7")
 QUOTE_PREFIX_STARTS = ("=", "+", "-", "@")
 MAX_COLUMN_WIDTH = 40  # a label longer than this wraps instead of widening its column
 MAX_HEADER_LINES = 4
+FREEZE_MAX_ROWS = 12  # a header row further down is not frozen: the panes would fill the screen
+WIDE_TABLE_COLUMNS = 8  # a table this wide keeps its first column in view, on screen and paper
+MIN_PRINT_SCALE = 0.5  # fit to width, but not much smaller than this: more pages wide instead
+PRINT_SCALE_SLACK = 0.1  # a tenth of a page over is shrunk to fit, not spilled onto a page
+DEFAULT_COLUMN_WIDTH = 8.43
+PAPER_WIDTH_CM = {PAPER_LETTER: 27.94, PAPER_A4: 29.7}  # landscape
 
 
 def needs_quote_prefix(text: str) -> bool:
@@ -120,11 +127,14 @@ class Renderer:
             found = self._formats[key] = self.workbook.add_format(properties)
         return found
 
-    def _cell_format(self, spec: CellSpec, computed: bool, quote: bool = False) -> Format:
+    def _cell_format(self, spec: CellSpec, computed: bool, quote: bool = False,
+                     box: dict[str, Any] | None = None) -> Format:
         base = styles.COMPUTED if computed else styles.INPUT
         extra = {"quote_prefix": True} if quote else {}
+        if spec.format and spec.format.startswith("label:"):
+            spec = replace(spec, format=self.words.label(spec.format.removeprefix("label:")))
         return self._format(**base, num_format=styles.number_format(spec, self.formats),
-                            **extra)
+                            **extra, **(box or {}))
 
     # -- cells ---------------------------------------------------------------------------
     def _input(self, ws: Worksheet, row: int, col: int, spec: CellSpec, value: Any,
@@ -145,8 +155,8 @@ class Renderer:
         self.shown[(ws.name, _coordinate(row, col))] = value
 
     def _formula(self, ws: Worksheet, row: int, col: int, spec: CellSpec, formula: str,
-                 expected: Any, built: BuiltWorkbook) -> None:
-        ws.write_formula(row - 1, col - 1, formula, self._cell_format(spec, True),
+                 expected: Any, built: BuiltWorkbook, box: dict[str, Any] | None = None) -> None:
+        ws.write_formula(row - 1, col - 1, formula, self._cell_format(spec, True, box=box),
                          stored(expected))
         built.expected[(ws.name, _coordinate(row, col))] = expected
         self.shown[(ws.name, _coordinate(row, col))] = expected
@@ -183,9 +193,12 @@ class Renderer:
             self._highlight(ws, row_spec, run[0], row, row, run[-1],
                             refs=self.formulas.grid_refs(block, row_spec))
 
-    def _validate(self, ws: Worksheet, spec: CellSpec, col: int, first: int, last: int) -> None:
+    def _validate(self, ws: Worksheet, spec: CellSpec, label_key: str, col: int, first: int,
+                  last: int) -> None:
+        """What an input accepts, and the prompt shown when it is selected."""
         name = self.layout.list_name(spec.source) if spec.source else None
-        options = styles.validation(spec, self.words, name)
+        options = styles.validation(spec, self.words, name,
+                                    self.words.label(label_key), self.words.prompt(label_key))
         if options is not None:
             ws.data_validation(first - 1, col - 1, last - 1, col - 1, options)
 
@@ -207,7 +220,7 @@ class Renderer:
                               self.content.fallbacks[key], built)
             else:
                 self._input(ws, row, FIELD_VALUE_COLUMN, spec, value, built)
-                self._validate(ws, spec, FIELD_VALUE_COLUMN, row, row)
+                self._validate(ws, spec, f"{prefix}.{spec.key}", FIELD_VALUE_COLUMN, row, row)
             self._highlight(ws, spec, FIELD_VALUE_COLUMN, row, row)
             if spec.hidden:
                 ws.set_row(row - 1, None, None, {"hidden": True})
@@ -253,7 +266,8 @@ class Renderer:
                     value = rows[offset].get(column.key) if offset < len(rows) else None
                     self._input(ws, row, col, self._row_spec(column, spec, rows, offset), value,
                                 built)
-                self._validate(ws, column, col, first, last)
+                self._validate(ws, column, f"{spec.label_prefix}.{column.key}", col, first,
+                               last)
             self._highlight(ws, column, col, first, last, refs=refs)
             self._fit_header(ws, block.header_row, col,
                              self.words.label(f"{spec.label_prefix}.{column.key}"),
@@ -275,18 +289,38 @@ class Renderer:
             col = block.column_of(column.key)
             self._text(ws, block.header_row, col, label, styles.HEADER)
             self._fit_header(ws, block.header_row, col, label, column.width or 12)
+        groups = _groups(spec)
         for row_spec in spec.cells:
             row = block.row_of(row_spec.key)
-            label = row_spec.label or self.words.label(f"{spec.key}.{row_spec.key}")
-            self._text(ws, row, block.left, label, styles.LABEL)
+            group = groups.get(row_spec.key)
+            if group is None:
+                label = row_spec.label or self.words.label(f"{spec.key}.{row_spec.key}")
+                self._text(ws, row, block.left, label, styles.LABEL)
+            elif group[0] == row_spec.key:  # the group's label, down its rows
+                last = block.row_of(group[-1])
+                text = self.words.label(f"{spec.key}.{row_spec.params[spec.groups or '']}")
+                ws.merge_range(row - 1, block.left - 1, last - 1, block.left - 1, text,
+                               self._format(**styles.GROUP_LABEL))
+                self.shown[(ws.name, _coordinate(row, block.left))] = text
             for index, column in enumerate(block.grid_columns):
                 expected = self.content.grids[f"{spec.key}.{row_spec.key}.{column.key}"]
                 shown_as = replace(row_spec, type=column.type) if column.type else row_spec
+                box = None if group is None else styles.box(
+                    top=group[0] == row_spec.key, bottom=group[-1] == row_spec.key)
                 self._formula(ws, row, block.column_of(column.key), shown_as,
-                              self.formulas.grid_cell(block, row_spec, index), expected, built)
+                              self.formulas.grid_cell(block, row_spec, index), expected, built,
+                              box)
             self._grid_highlight(ws, block, row_spec, row)
             if row_spec.hidden:
                 ws.set_row(row - 1, None, None, {"hidden": True})
+
+    def _legend(self, ws: Worksheet, row: int) -> None:
+        """The key to the cell colours under a sheet's title: what a person types in, what
+        the workbook calculates."""
+        label, typed, calculated = legend_texts(self.words)
+        self._text(ws, row, 1, label, styles.LEGEND_LABEL)
+        self._text(ws, row, 2, typed, {**styles.INPUT, "locked": True})
+        self._text(ws, row, 3, calculated, styles.COMPUTED)
 
     def _list_names(self) -> None:
         """A name for each table column a dropdown offers (Excel's validation lists take a
@@ -313,6 +347,35 @@ class Renderer:
         ws.set_footer(f"&L{words.label('print.confidential')}&C{words.label('print.page')} "
                       "&P / &N", {"margin": 0.3})
         ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+        first = next((b for b in tables if b.left == 1), None)
+        names_rows = first is not None and first.width >= WIDE_TABLE_COLUMNS
+        pages = self._pages_wide(ws, PAPER_WIDTH_CM[self.formats.paper])
+        ws.fit_to_pages(pages, 0)
+        if pages > 1 and names_rows:
+            ws.repeat_columns(0)  # each page shows what its rows are
+
+    def _pages_wide(self, ws: Worksheet, paper_cm: float) -> int:
+        """How many pages wide a sheet prints: one, unless that would shrink it below
+        ``MIN_PRINT_SCALE`` (a wide table is then spread over pages, legible)."""
+        used = max((col for title, col in self.widths if title == ws.name), default=1)
+        total = sum(_column_cm(self.widths.get((ws.name, col)) or DEFAULT_COLUMN_WIDTH)
+                    for col in range(1, used + 1))
+        printable = paper_cm - 2 * 0.5 * 2.54  # left and right margins of half an inch
+        return max(1, math.ceil(total * MIN_PRINT_SCALE / printable - PRINT_SCALE_SLACK))
+
+    def _panes(self, ws: Worksheet, sheet: SheetLayout) -> None:
+        """Frozen panes: the tables' header row stays in view when it is near the top (a
+        table further down shows its headers in place of the column letters as one scrolls
+        it, in Excel), and the first column when a wide table names its rows there."""
+        tables = [b for b in sheet.blocks if b.spec.kind == "table"]
+        if not tables:
+            return
+        header = min(b.header_row for b in tables)
+        first = next((b for b in tables if b.left == 1), None)
+        rows = header if header <= FREEZE_MAX_ROWS else 0
+        cols = 1 if first is not None and first.width >= WIDE_TABLE_COLUMNS else 0
+        if rows or cols:
+            ws.freeze_panes(rows, cols)
 
     # -- sheets --------------------------------------------------------------------------
     def render(self, built: BuiltWorkbook, document: Document) -> None:
@@ -332,6 +395,8 @@ class Renderer:
                 if kind == "title":
                     text = f"{self.words.title(block.spec.key)} - {self.client_name} - {self.year}"
                     self._text(ws, block.top, 1, text, styles.TITLE)
+                    if block.legend:
+                        self._legend(ws, block.last_row)
                     continue
                 if kind == "chart":
                     charts.append((ws, block))
@@ -350,8 +415,9 @@ class Renderer:
                     ws.set_row(row - 1, 15 * lines)
             _page_setup(ws, protect=not has_inputs)
             self._print_setup(ws, sheet)
+            self._panes(ws, sheet)
         for ws, block in charts:
-            add_chart(wb, ws, block, self.layout, self.words, self.shown)
+            add_chart(wb, ws, block, self.layout, self.words, self.shown, self.formats.money)
         self._list_names()
         wb.set_properties({"title": document.title, "author": document.author,
                            "created": document.created})
@@ -366,8 +432,24 @@ class Renderer:
                 built.parts[name] = excel_chart(data)
 
 
+def _groups(spec: BlockSpec) -> dict[str, list[str]]:
+    """Each grouped grid row's group: the keys of the rows sharing its ``groups`` param."""
+    if spec.groups is None:
+        return {}
+    by_value: dict[Any, list[str]] = defaultdict(list)
+    for row_spec in spec.cells:
+        by_value[row_spec.params[spec.groups]].append(row_spec.key)
+    return {key: keys for keys in by_value.values() for key in keys}
+
+
+def _column_cm(width: float) -> float:
+    """A column's printed width: Excel's width in characters is 7 pixels each and 5 of
+    padding, at 96 pixels an inch."""
+    return (7 * width + 5) * 2.54 / 96
+
+
 def _page_setup(ws: Worksheet, protect: bool) -> None:
-    """Print one page wide, landscape, no gridlines. A sheet a person types in is not
+    """Print landscape, no gridlines. A sheet a person types in is not
     protected (Excel grows no table on a protected sheet; the client copy made by
     ``finalize`` is); a sheet with nothing to type is, without a password (a guard against
     typing over, not a secret)."""
@@ -375,7 +457,6 @@ def _page_setup(ws: Worksheet, protect: bool) -> None:
         ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True,
                         "sort": True})
     ws.set_landscape()
-    ws.fit_to_pages(1, 0)
     ws.hide_gridlines(2)
 
 

@@ -6,6 +6,7 @@ options); the renderer turns them into the workbook's styles.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -25,14 +26,29 @@ HEADER = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#305496", "text_wr
 TITLE = {"bold": True, "font_size": 15, "font_color": "#1F3864"}
 BLOCK = {"bold": True, "font_size": 11, "font_color": "#305496"}
 LABEL = {"bold": True, "font_color": "#404040"}
+GROUP_LABEL = {"bold": True, "font_size": 12, "font_color": "#1F3864", "bg_color": "#DDE4F0",
+               "align": "center", "valign": "vcenter", "border": 2, "border_color": "#305496"}
+LEGEND_LABEL = {"italic": True, "font_color": "#595959", "align": "right"}
 
 GOOD = {"bg_color": "#C6EFCE"}
 WARN = {"bg_color": "#FFEB9C"}
 BAD = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 MUTED = {"font_color": "#808080"}
 
+MAX_PROMPT_TITLE = 32  # Excel's limit on a prompt's title (its message: 255)
 _EXCEL_FIRST_DAY = date(1900, 1, 1)
 _EXCEL_LAST_DAY = date(9999, 12, 31)
+
+
+def box(top: bool, bottom: bool) -> dict[str, Any]:
+    """The borders of a cell of a boxed group (a quadrant of the matrix): a strong line
+    around the box, the usual thin one inside it."""
+    strong = {"left": 2, "left_color": "#305496", "right": 2, "right_color": "#305496"}
+    if top:
+        strong |= {"top": 2, "top_color": "#305496"}
+    if bottom:
+        strong |= {"bottom": 2, "bottom_color": "#305496"}
+    return strong
 
 
 def number_format(spec: CellSpec, formats: LocaleFormats) -> str:
@@ -51,15 +67,17 @@ def number_format(spec: CellSpec, formats: LocaleFormats) -> str:
 
 def unit_spec(spec: CellSpec, unit: object, values: list[object],
               formats: LocaleFormats) -> CellSpec:
-    """A KPI figure's cell as its unit says: ``%`` a percent (0.025 is 2.5 %), the plan's
-    currency (code or symbol) money, another currency code that currency's money, anything
-    else a number with separators (decimals only where a figure of the row has them)."""
+    """A figure's cell as its unit says (a KPI's unit, an objective's measure): ``%``, or a
+    ``%`` standing apart in it ("% de entregas a tiempo"), a percent (0.025 is 2.5 %); the
+    plan's currency, code or symbol, alone or standing apart ("panier moyen (€)"), money;
+    another currency code that currency's money; anything else a number with separators
+    (decimals only where a figure of the row has them)."""
     text = str(unit or "").strip()
-    if text == "%":
+    if _stands_apart("%", text):
         return replace(spec, type="percent")
     currency = formats.currency
     symbol = get_currency_symbol(currency, locale=formats.locale.replace("-", "_"))
-    if text.upper() == currency or (text and text == symbol):
+    if _stands_apart(currency, text.upper()) or (symbol and _stands_apart(symbol, text)):
         return replace(spec, type="money")
     known = len(text) == 3 and text.isalpha() and text.isupper() and get_currency_name(
         text, locale="en") != text  # a currency code Babel knows
@@ -69,12 +87,20 @@ def unit_spec(spec: CellSpec, unit: object, values: list[object],
     return replace(spec, format=formats.number("#,##0" if whole else "#,##0.0#"))
 
 
+def _stands_apart(token: str, text: str) -> bool:
+    """``token`` is in ``text`` with no letter or digit against it: "%" in "taux (%)", not
+    "€" in "k€" (thousands)."""
+    return re.search(rf"(?<!\w){re.escape(token)}(?!\w)", text) is not None
+
+
 def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def validation(spec: CellSpec, words: Translations, list_name: str | None) -> dict[str, Any] | None:
-    """The data validation of an input column or field (XlsxWriter options), or None."""
+def validation(spec: CellSpec, words: Translations, list_name: str | None,
+               label: str = "", prompt: str | None = None) -> dict[str, Any] | None:
+    """The data validation of an input column or field (XlsxWriter options), with the prompt
+    Excel shows when the cell is selected (titled by its label), or None."""
     kind = spec.type
     options: dict[str, Any]
     if kind in ("choice", "yesno"):
@@ -107,10 +133,15 @@ def validation(spec: CellSpec, words: Translations, list_name: str | None) -> di
                    "maximum": _EXCEL_LAST_DAY}
         message = words.validation("date")
     else:
-        return None
-    options.update({"ignore_blank": True, "error_type": "stop",
-                    "error_title": words.validation("title"), "error_message": message})
-    return options
+        options, message = {"validate": "any"}, ""
+    if message:
+        options.update({"ignore_blank": True, "error_type": "stop",
+                        "error_title": words.validation("title"), "error_message": message})
+    if prompt:
+        options["input_message"] = prompt
+        if len(label) <= MAX_PROMPT_TITLE:
+            options["input_title"] = label
+    return options if len(options) > 1 else None
 
 
 def highlight_rules(kind: str, words: Translations, top_left: str,

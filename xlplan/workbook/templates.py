@@ -38,7 +38,8 @@ class CellSpec:
     bind: str | None = None  # an input field's plan path, or an input column's item key
     display: str | None = None  # a named formatter of a computed value (workbook/content.py)
     label: str | None = None  # a grid row's label as it is (a repeated row's number)
-    format: str | None = None  # an Excel number format of its own (a factor: 0.000)
+    format: str | None = None  # an Excel number format of its own (a factor: 0.000), or
+    # "label:<key>", a translated one (a count shown with its words: "Retenues : "0)
     format_by: str | None = None  # the column whose value says each row's format (a unit)
     hidden: bool = False  # a helper row a reader need not see (a field or a grid row)
 
@@ -71,6 +72,9 @@ class BlockSpec:
     cells: tuple[CellSpec, ...] = ()  # table columns, fields or grid rows
     grid_columns: tuple[GridColumn, ...] | str = ()
     corner: str | None = None
+    # a grid's rows grouped by this param, drawn as a box per group and column, the group's
+    # label (``<block>.<value>``) down its rows: the 2x2 matrix of attitude x activity
+    groups: str | None = None
     chart: str | None = None
     at: str | None = None
     categories: dict[str, str] = field(default_factory=dict)
@@ -250,6 +254,11 @@ class Translations:
     def validation(self, key: str, **values: object) -> str:
         return str(self.data["validation"][key]).format(**values)
 
+    def prompt(self, key: str) -> str | None:
+        """What an input cell asks for, shown when it is selected (``i18n/prompts.yaml``)."""
+        found = _prompts().get(self.language.value, {}).get(key)
+        return None if found is None else str(found)
+
     def udf(self, key: str, **values: object) -> str:
         """A sentence of a worksheet function, in this language."""
         return str(self.data["udf"][key]).format(**values)
@@ -261,10 +270,14 @@ class Translations:
         """A message of ``xlplan check``, in this language."""
         return str(self.data["check"][key]).format(**values)
 
-    def amount(self, value: float) -> str:
-        """A sum of money as people of this language write it: 4,200 or 4 200 (no decimals)."""
-        text = f"{value:,.0f}"
-        return text if self.language is Language.EN else text.replace(",", "\u202f")
+    def amount(self, value: float, locale: str | None = None) -> str:
+        """A sum of money as the locale writes it (CLDR, through Babel): 4,200.5 (en-GB),
+        4 200,5 (fr-FR), 4200 or 42.000 (es-ES); the language's own locale by default."""
+        from babel.numbers import format_decimal
+
+        from .locale import default_locale
+        tag = locale or default_locale(self.language.value, "")
+        return format_decimal(value, format="#,##0.##", locale=tag.replace("-", "_"))
 
     def review(self, key: str, **values: object) -> str:
         """A line of ``xlplan review``'s brief, in this language."""
@@ -281,6 +294,12 @@ class Translations:
             if str(shown).casefold() == wanted or str(code).casefold() == wanted:
                 return str(code)
         return None
+
+
+@functools.cache
+def _prompts() -> dict[str, dict[str, str]]:
+    path = resources.files("workbook_templates").joinpath("i18n", "prompts.yaml")
+    return dict(yaml.safe_load(path.read_text("utf-8")))
 
 
 @functools.cache
