@@ -1,232 +1,330 @@
-"""Generation and reading speed, against peers measured side by side in the same run.
+"""Every performance figure of the README, against its peer, in one run.
 
-    .venv/bin/python bench/compare.py                 # the workbook contenders (about a minute)
-    .venv/bin/python bench/compare.py --clients 10000 # also batch and consolidate at scale
+    .venv/bin/python bench/compare.py                  # the default: about 2 minutes
+    .venv/bin/python bench/compare.py --workbooks 1000 --clients 10000   # at scale
 
-One representative workbook (examples/boutique.yaml) is produced by each contender in
-interleaved rounds; medians are reported with ratios, since these machines are noisy:
+Contenders are run in interleaved rounds (the order turning each round), so a noisy moment
+hits each alike. Each time is the median of its rounds; each ratio is the ratio of those
+medians, printed beside them with the lowest and highest of the rounds' own ratios (how noisy
+it was). The machine's cores and its load (os.getloadavg) at the start and at the end are
+printed: on a loaded machine, trust the ratios more than the times.
 
-- xlplan fill: the batch path, a cached template filled with each client's texts;
-- xlplan openpyxl: the same workbook built cell by cell (the path for one-off plans);
-- XlsxWriter: the same cells, formulas, formats, widths, tables, validations and names,
-  taken from the built workbook beforehand (only the writing is timed);
-- deflate floor: deflating that workbook's own XML parts and nothing else;
-- reading it back: openpyxl read-only versus python-calamine, every cell of every sheet.
+- one-off generation: xlplan from the loaded plan (content, formulas, rendering, zip) against
+  the XlsxWriter peer, a straight-line XlsxWriter program writing exactly the same package
+  (bench/peer.py; tests/test_bench_parity.py holds it to xlplan's parts byte for byte), for
+  examples/boutique.yaml and for the plan with 200 KPIs, 300 priorities and 1,000 actions;
+  also the peer with XlsxWriter's own Worksheet class (its number text, its formulas);
+- batch fill: one client's workbook from the cached template, against the true floor:
+  deflating only the parts that change from client to client, the others copied compressed
+  (bench/floor.py), and against deflating every part (the old floor);
+- consolidate: xlplan's consolidate (1 worker, then 2) on N workbooks, against
+  python-calamine opening each once and reading every sheet's values (one process);
+- batch: N clients with 1 worker, then 2 (how the workers scale);
+- start-up: ``xlplan --help`` and ``xlplan validate`` against ``python -c "import openpyxl"``;
+- memory: the peak of a fresh consolidating process and of its largest worker.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import io
+import os
+import platform
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import zipfile
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import openpyxl  # noqa: E402
 import python_calamine  # noqa: E402
-import xlsxwriter  # noqa: E402
-from openpyxl.utils import range_boundaries  # noqa: E402
 
+from bench.floor import changed_parts, deflate_all, floor_writer, parts_of  # noqa: E402
+from bench.peer import compile_peer, record  # noqa: E402
+from tests.test_oracle import big_plan  # noqa: E402
 from xlplan import load_plan  # noqa: E402
 from xlplan.batch.fill import fill_bytes  # noqa: E402
 from xlplan.batch.portfolio import consolidate  # noqa: E402
 from xlplan.batch.run import run_batch  # noqa: E402
+from xlplan.model import Plan  # noqa: E402
 from xlplan.workbook import render_bytes  # noqa: E402
 
-
-def xlsxwriter_content(plan):  # type: ignore[no-untyped-def]
-    """What the workbook holds, as plain data for XlsxWriter (prepared outside the timing)."""
-    wb = openpyxl.load_workbook(io.BytesIO(render_bytes(plan)))
-    sheets = []
-    for ws in wb.worksheets:
-        cells = [(c.row - 1, c.column - 1, c.value, c.number_format, c.data_type == "f",
-                  bool(c.protection.locked)) for row in ws.iter_rows() for c in row
-                 if c.value is not None]
-        widths = {k: d.width for k, d in ws.column_dimensions.items() if d.width}
-        tables = []
-        for table in ws.tables.values():  # column names come from the header row
-            first_col, header, last_col, _ = range_boundaries(table.ref)
-            names = [str(ws.cell(header, c).value) for c in range(first_col, last_col + 1)]
-            tables.append((table.ref, table.displayName, names))
-        validations = [(str(dv.sqref), dv.type, dv.formula1, dv.formula2)
-                       for dv in ws.data_validations.dataValidation]
-        sheets.append((ws.title, cells, widths, tables, validations))
-    names = [(n, d.attr_text) for n, d in wb.defined_names.items()]
-    return sheets, names
+BOUTIQUE = ROOT / "examples" / "boutique.yaml"
+XLPLAN = str(Path(sys.executable).parent / "xlplan")
+Compared = tuple[float, tuple[float, float]]  # ratio of the medians, (lowest, highest) round
 
 
-def write_with_xlsxwriter(content) -> bytes:  # type: ignore[no-untyped-def]
-    sheets, names = content
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
-    formats: dict[tuple[str, bool], object] = {}
-    for title, cells, widths, tables, validations in sheets:
-        ws = book.add_worksheet(title)
-        for letter, width in widths.items():
-            ws.set_column(f"{letter}:{letter}", width)
-        for row, col, value, number_format, is_formula, locked in cells:
-            key = (number_format, locked)
-            if key not in formats:
-                formats[key] = book.add_format({"num_format": number_format, "locked": locked})
-            fmt = formats[key]
-            if is_formula:
-                ws.write_formula(row, col, value, fmt)
-            elif isinstance(value, str):
-                ws.write_string(row, col, value, fmt)
-            else:
-                ws.write(row, col, value, fmt)
-        for ref, name, columns in tables:
-            ws.add_table(ref, {"name": name, "columns": [{"header": c} for c in columns],
-                               "autofilter": False})
-        for sqref, kind, formula1, formula2 in validations:
-            options = {"validate": kind if kind != "whole" else "integer"}
-            if kind == "list":
-                options["source"] = formula1.strip('"').split(",") if formula1.startswith(
-                    '"') else "=" + formula1
-            elif kind in ("whole", "decimal", "date"):
-                options.update(criteria="between", minimum=float(formula1),
-                               maximum=float(formula2))
-                if kind == "date":
-                    options.update(validate="date", minimum=float(formula1),
-                                   maximum=float(formula2))
-            for area in sqref.split():
-                ws.data_validation(area, options)
-        ws.protect()
-    for name, ref in names:
-        book.define_name(name, "=" + ref)
-    book.close()
-    return out.getvalue()
+class Rounds:
+    """Interleaved rounds of named contenders; samples in seconds."""
+
+    def __init__(self, contenders: dict[str, Callable[[], object]],
+                 after: Callable[[], None] | None = None) -> None:
+        self.contenders = contenders
+        self.after = after  # run after each contender, untimed (cleaning up)
+        self.samples: dict[str, list[float]] = {name: [] for name in contenders}
+
+    def run(self, rounds: int) -> Rounds:
+        names = list(self.contenders)
+        for index in range(rounds):
+            turn = index % len(names)
+            for name in names[turn:] + names[:turn]:
+                start = time.perf_counter()
+                self.contenders[name]()
+                self.samples[name].append(time.perf_counter() - start)
+                if self.after:
+                    self.after()
+        return self
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.samples[name])
+
+    def compared(self, name: str, other: str) -> Compared:
+        """The ratio of the medians (the times' own), and the lowest and highest of the
+        rounds' own ratios."""
+        ratios = [a / b for a, b in zip(self.samples[name], self.samples[other], strict=True)]
+        return self.median(name) / self.median(other), (min(ratios), max(ratios))
 
 
-def deflate_floor(data: bytes) -> Callable[[], None]:
-    parts = [zipfile.ZipFile(io.BytesIO(data)).read(n)
-             for n in zipfile.ZipFile(io.BytesIO(data)).namelist()]
-
-    def run() -> None:
-        for part in parts:
-            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-            packer.compress(part)
-            packer.flush()
-    return run
+def _time(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    return f"{seconds * 1000:.1f} ms" if seconds >= 0.01 else f"{seconds * 1000:.2f} ms"
 
 
-def read_openpyxl(path: Path) -> None:
-    wb = openpyxl.load_workbook(path, read_only=True)
-    for ws in wb.worksheets:
-        for _ in ws.iter_rows(values_only=True):
-            pass
-    wb.close()
+class Report:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, str, str]] = []
+
+    def section(self, title: str) -> None:
+        print(f"\n{title}", flush=True)
+        self.rows.append((f"**{title}**", "", "", "", ""))
+
+    def line(self, what: str, seconds: float, ratio: Compared | None = None, against: str = "",
+             limit: float | None = None) -> None:
+        shown = target = ""
+        if ratio is not None:
+            value, (low, high) = ratio
+            shown = f"{value:.2f}x (rounds {low:.2f}-{high:.2f})"
+            if limit is not None:
+                target = f"target: at most {limit:g}x, {'met' if value <= limit else 'NOT met'}"
+        print(f"  {what:<58} {_time(seconds):>10}   {shown:<24} {against:<26} {target}".rstrip(),
+              flush=True)
+        self.rows.append((what, _time(seconds), shown, against, target))
+
+    def note(self, text: str) -> None:
+        print(f"  {text}", flush=True)
+
+    def table(self) -> None:
+        print("\n| figure | median | ratio | against | target |")
+        print("| --- | ---: | ---: | --- | --- |")
+        for row in self.rows:
+            print("| " + " | ".join(row) + " |")
 
 
-def read_calamine(path: Path) -> None:
-    wb = python_calamine.CalamineWorkbook.from_path(str(path))
-    for name in wb.sheet_names:
-        wb.get_sheet_by_name(name).to_python()
-    wb.close()
+def machine(when: str) -> str:
+    one, five, fifteen = os.getloadavg()
+    return (f"load at {when}: {one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min) on "
+            f"{os.cpu_count()} cores ({len(os.sched_getaffinity(0))} usable)")
 
 
-def timed_rounds(contenders: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
-    samples: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(rounds):  # interleaved: a noisy moment hits every contender alike
-        for name, run in contenders.items():
-            start = time.perf_counter()
-            run()
-            samples[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) * 1000 for name, values in samples.items()}
+def _tree() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                              capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=ROOT, text=True, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "not a git tree"
+    return head + (" with local changes" if dirty.strip() else "")
 
 
-def workbook_contenders(rounds: int) -> None:
-    plan = load_plan(ROOT / "examples" / "boutique.yaml")
-    clients = iter(range(10**9))
-
-    def fill() -> bytes:
-        client = plan.client.model_copy(update={"name": f"Client {next(clients)}"})
-        return fill_bytes(plan.model_copy(update={"client": client}))
-
-    data = fill()
-    content = xlsxwriter_content(plan)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "b.xlsx"
-        path.write_bytes(data)
-        ms = timed_rounds({
-            "xlplan fill": fill,
-            "xlplan openpyxl": lambda: render_bytes(plan),
-            "XlsxWriter": lambda: write_with_xlsxwriter(content),
-            "deflate floor": deflate_floor(data),
-            "read: openpyxl read-only": lambda: read_openpyxl(path),
-            "read: python-calamine": lambda: read_calamine(path),
-        }, rounds)
-    print(f"workbook: examples/boutique.yaml, {len(data) / 1024:.0f} KiB, median of {rounds} "
-          "interleaved rounds")
-    for name, value in ms.items():
-        print(f"  {name:<26} {value:8.2f} ms")
-    print(f"  fill / deflate floor        {ms['xlplan fill'] / ms['deflate floor']:8.2f} x "
-          "(target: at most 3)")
-    print(f"  XlsxWriter / fill           {ms['XlsxWriter'] / ms['xlplan fill']:8.2f} x "
-          "(target: at least 5)")
-    print(f"  openpyxl / fill             {ms['xlplan openpyxl'] / ms['xlplan fill']:8.2f} x")
-    print(f"  openpyxl read / calamine    "
-          f"{ms['read: openpyxl read-only'] / ms['read: python-calamine']:8.2f} x")
+# -- one-off generation ---------------------------------------------------------------------
+def one_off(report: Report, name: str, plan: Plan, rounds: int) -> None:
+    recording = record(lambda: render_bytes(plan))
+    peer = compile_peer(recording)
+    plain = compile_peer(recording, plain=True)
+    ours, theirs = parts_of(render_bytes(plan)), parts_of(peer())
+    same = ours == theirs and list(ours) == list(theirs)
+    cells = sum(part.count(b"<c ") for n, part in ours.items() if n.startswith("xl/worksheets/"))
+    report.section(f"One-off generation: {name}")
+    report.note(f"{len(ours)} parts, {cells} cells, {len(recording.calls)} XlsxWriter calls; "
+                f"the peer's parts are xlplan's byte for byte: {'yes' if same else 'NO'}")
+    timed = Rounds({"xlplan": lambda: render_bytes(plan), "peer": peer,
+                    "plain": plain}).run(rounds)
+    report.line("xlplan (plan loaded -> .xlsx bytes)", timed.median("xlplan"),
+                timed.compared("xlplan", "peer"), "of the peer", limit=1)
+    report.line("XlsxWriter peer (same package, straight-line calls)", timed.median("peer"))
+    report.line("XlsxWriter peer, XlsxWriter's own Worksheet class", timed.median("plain"),
+                timed.compared("plain", "peer"), "of the peer")
 
 
-def scale(clients: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        listing = Path(tmp) / "clients.csv"
-        with listing.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["id", "name", "sector", "language", "consultant"])
-            for i in range(clients):
-                writer.writerow([f"c{i}", f"Client {i:05d}", "retail", ("fr", "es", "en")[i % 3],
-                                 "Claire"])
-        timings = {}
-        for workers in (1, 2):
-            out = Path(tmp) / f"out{workers}"
-            start = time.perf_counter()
+# -- batch fill -----------------------------------------------------------------------------
+def _client(plan: Plan, i: int) -> Plan:
+    client = plan.client.model_copy(update={
+        "name": f"Client {i:05d}", "sector": f"Sector {i}", "consultant": f"Consultant {i}"})
+    return plan.model_copy(update={"client": client})
+
+
+def fill(report: Report, rounds: int) -> None:
+    plan = load_plan(BOUTIQUE)
+    first, second = fill_bytes(_client(plan, 1)), fill_bytes(_client(plan, 2))
+    changed = changed_parts(first, second)
+    parts = parts_of(first)
+    size = sum(len(parts[n]) for n in changed)
+    clients = iter(range(3, 10**9))
+
+    def fill_one() -> None:
+        fill_bytes(_client(plan, next(clients)))
+
+    timed = Rounds({"fill": fill_one, "floor": floor_writer(second, changed),
+                    "all": deflate_all(second)}).run(rounds)
+    report.section("Batch fill: examples/boutique.yaml, a new client each time")
+    report.note(f"{len(changed)} of {len(parts)} parts change from client to client "
+                f"({size / 1024:.0f} of {sum(map(len, parts.values())) / 1024:.0f} KiB): "
+                + ", ".join(changed))
+    report.line("xlplan fill (cached template, the client's texts filled in)",
+                timed.median("fill"), timed.compared("fill", "floor"), "of the true floor",
+                limit=2)
+    report.line("true floor (changed parts deflated, the others copied)",
+                timed.median("floor"), timed.compared("floor", "all"),
+                "of deflating every part")
+    report.line("deflating every part (the old floor)", timed.median("all"))
+
+
+# -- consolidate ----------------------------------------------------------------------------
+def read_calamine(paths: list[Path]) -> None:
+    """Each workbook opened once, every sheet's values read."""
+    for path in paths:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            book.get_sheet_by_name(name).to_python()
+        book.close()
+
+
+# A fresh consolidating process: its own peak is VmHWM (ru_maxrss would count the pages of
+# this large process, forked before the probe's exec), its workers' is ru_maxrss of its
+# children (forked from the probe, not from here).
+_MEMORY_PROBE = (
+    "import re, resource, sys; from pathlib import Path; "
+    "from xlplan.batch.portfolio import consolidate; "
+    "consolidate(Path(sys.argv[1]), Path(sys.argv[2]), workers=2, progress=False); "
+    "status = Path('/proc/self/status').read_text(); "
+    r"print(int(re.search(r'VmHWM:\s+(\d+)', status).group(1)) // 1024, "
+    "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)")
+
+
+def consolidation(report: Report, workbooks: int, rounds: int, tmp: Path) -> None:
+    plan = load_plan(BOUTIQUE)
+    folder = tmp / "workbooks"
+    folder.mkdir()
+    for i in range(workbooks):
+        (folder / f"client{i:05d}.xlsx").write_bytes(fill_bytes(_client(plan, i)))
+    paths = sorted(folder.glob("*.xlsx"))
+    output = tmp / "portfolio.xlsx"
+
+    def run(workers: int) -> Callable[[], object]:
+        def go() -> None:
+            count, bad = consolidate(folder, output, workers=workers, progress=False)
+            assert (count, bad) == (workbooks, 0)
+        return go
+
+    timed = Rounds({"1": run(1), "2": run(2), "calamine": lambda: read_calamine(paths)},
+                   after=lambda: output.unlink(missing_ok=True)).run(rounds)
+    report.section(f"Consolidate: {workbooks} workbooks (boutique, filled for {workbooks} "
+                   "clients)")
+    report.line("xlplan consolidate, 1 worker", timed.median("1"),
+                timed.compared("1", "calamine"), "of python-calamine", limit=2)
+    report.line("xlplan consolidate, 2 workers", timed.median("2"),
+                timed.compared("1", "2"), "faster than 1 worker")
+    report.line("python-calamine: open each once, read every sheet", timed.median("calamine"))
+    report.line("  per workbook: xlplan consolidate, 1 worker", timed.median("1") / workbooks)
+    report.line("  per workbook: python-calamine", timed.median("calamine") / workbooks)
+    result = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(folder), str(output)],
+                            capture_output=True, text=True, check=True, cwd=ROOT)
+    output.unlink(missing_ok=True)
+    main_mib, worker_mib = result.stdout.split()
+    report.note(f"peak memory of a fresh consolidating process (2 workers): main {main_mib} "
+                f"MiB, largest worker {worker_mib} MiB")
+
+
+# -- batch ----------------------------------------------------------------------------------
+def batch(report: Report, clients: int, rounds: int, tmp: Path) -> None:
+    listing = tmp / "clients.csv"
+    with listing.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "name", "sector", "language", "consultant"])
+        for i in range(clients):
+            writer.writerow([f"c{i}", f"Client {i:05d}", "retail", ("fr", "es", "en")[i % 3],
+                             "Claire"])
+    out = tmp / "batch"
+
+    def run(workers: int) -> Callable[[], object]:
+        def go() -> None:
             outcomes, _ = run_batch(listing, out, 2027, workers=workers, progress=False)
-            timings[workers] = time.perf_counter() - start
             assert all(o.status == "written" for o in outcomes)
-            print(f"batch of {clients} clients, {workers} worker(s): {timings[workers]:6.1f} s")
-        print(f"  workers scale {timings[1] / timings[2]:.2f}x (target: at least 1.8x)")
-        for workers in (1, 2):
-            start = time.perf_counter()
-            count, bad = consolidate(Path(tmp) / "out2", Path(tmp) / "p.xlsx",
-                                     workers=workers, progress=False)
-            elapsed = time.perf_counter() - start
-            print(f"consolidate {count} workbooks ({bad} unreadable), {workers} worker(s): "
-                  f"{elapsed:6.1f} s")
-        probe = (
-            "import resource, sys; from pathlib import Path; "
-            "from xlplan.batch.portfolio import consolidate; "
-            "consolidate(Path(sys.argv[1]), Path(sys.argv[2]), workers=2, progress=False); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, "
-            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)")
-        result = subprocess.run([sys.executable, "-c", probe, str(Path(tmp) / "out2"),
-                                 str(Path(tmp) / "p2.xlsx")], capture_output=True, text=True,
-                                check=True, cwd=ROOT)
-        main_mib, worker_mib = result.stdout.split()
-        print(f"  consolidate peak memory (fresh process): main {main_mib} MiB, "
-              f"largest worker {worker_mib} MiB")
+        return go
+
+    timed = Rounds({"1": run(1), "2": run(2)},
+                   after=lambda: shutil.rmtree(out, ignore_errors=True)).run(rounds)
+    report.section(f"Batch: {clients} clients (the starter plan, 3 languages), files written")
+    report.line("1 worker", timed.median("1"))
+    report.line("2 workers", timed.median("2"), timed.compared("1", "2"),
+                "faster than 1 worker")
+    report.line("  per client, 1 worker", timed.median("1") / clients)
+
+
+# -- start-up -------------------------------------------------------------------------------
+def start_up(report: Report, rounds: int) -> None:
+    def command(*args: str) -> Callable[[], object]:
+        return lambda: subprocess.run(args, capture_output=True, check=True, cwd=ROOT)
+
+    timed = Rounds({
+        "help": command(XLPLAN, "--help"),
+        "validate": command(XLPLAN, "validate", str(BOUTIQUE)),
+        "openpyxl": command(sys.executable, "-c", "import openpyxl"),
+    }).run(rounds)
+    report.section("Start-up (whole processes)")
+    report.line("xlplan --help", timed.median("help"), timed.compared("help", "openpyxl"),
+                "of importing openpyxl")
+    report.line("xlplan validate examples/boutique.yaml", timed.median("validate"),
+                timed.compared("validate", "openpyxl"), "of importing openpyxl")
+    report.line('python -c "import openpyxl"', timed.median("openpyxl"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--clients", type=int, default=0,
-                        help="also run batch and consolidate for this many clients")
+    parser.add_argument("--rounds", type=int, default=15,
+                        help="rounds of the example's one-off generation (fill: twice as many)")
+    parser.add_argument("--big-rounds", type=int, default=3,
+                        help="rounds of the large plan's one-off generation")
+    parser.add_argument("--workbooks", type=int, default=30, help="workbooks to consolidate")
+    parser.add_argument("--clients", type=int, default=300, help="clients of the batch")
+    parser.add_argument("--scale-rounds", type=int, default=3,
+                        help="rounds of consolidate and of the batch")
+    parser.add_argument("--startup-rounds", type=int, default=5)
     args = parser.parse_args()
-    workbook_contenders(args.rounds)
-    if args.clients:
-        scale(args.clients)
+    started = time.perf_counter()
+    print(f"bench/compare.py {' '.join(sys.argv[1:])}".rstrip())
+    print(f"tree {_tree()}; Python {platform.python_version()}; {platform.platform()}")
+    print(machine("start"), flush=True)
+    report = Report()
+    one_off(report, "examples/boutique.yaml", load_plan(BOUTIQUE), args.rounds)
+    one_off(report, "200 KPIs, 300 priorities, 1,000 actions", big_plan(), args.big_rounds)
+    fill(report, args.rounds * 2)
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        consolidation(report, args.workbooks, args.scale_rounds, tmp)
+        batch(report, args.clients, args.scale_rounds, tmp)
+    start_up(report, args.startup_rounds)
+    print()
+    print(machine("end"))
+    print(f"the whole run: {time.perf_counter() - started:.0f} s")
+    report.table()
 
 
 if __name__ == "__main__":
