@@ -12,8 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import xlwings as xw
-
 from xlplan.macros import Area, Cell, CellValue, Formula, MacroError
 from xlplan.macros._book import ALERT_COLOR, NORMAL_COMPUTED_COLOR
 
@@ -60,6 +58,8 @@ class ExcelBook:
 
     @classmethod
     def caller(cls) -> ExcelBook:
+        import xlwings as xw  # here, not at import: Excel's host has loaded it already
+
         return cls(xw.Book.caller())
 
     @property

@@ -15,7 +15,6 @@ from typing import Any, ParamSpec, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from xlplan.errors import XlplanError
-from xlplan.loading import problems_of
 from xlplan.model import Language
 from xlplan.workbook.templates import translations
 
@@ -62,12 +61,22 @@ def code(group: str, value: Any, default: str) -> str:
     """A choice's code from its code or its label in any language (case ignored)."""
     if value is None or value == "":
         return default
-    for lang in Language:
-        found = translations(lang).choice_code(group, str(value))
-        if found is not None:
-            return found
+    found = _code(group, str(value))
+    if found is not None:
+        return found
     labels = ", ".join(translations(Language.EN).choice_keys(group))
     raise UdfError(f"{value!r} is not one of {labels} (or their translations)")
+
+
+@functools.lru_cache(maxsize=1024)
+def _code(group: str, text: str) -> str | None:
+    """The code a text names, in the first language that has it (remembered: a sheet passes
+    the same few labels again and again)."""
+    for lang in Language:
+        found = translations(lang).choice_code(group, text)
+        if found is not None:
+            return found
+    return None
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -78,16 +87,27 @@ def validated(model: type[M], data: dict[str, Any], what: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problem = problems_of(exc)[0]
-        where = f"{what}: {problem.where}: " if problem.where != "(top level)" else f"{what}: "
-        raise UdfError(where + problem.message) from None
+        raise _invalid(exc, what) from None
 
 
-def _blank(row: Sequence[Any]) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
+def _invalid(exc: ValidationError, what: str) -> UdfError:
+    from xlplan.loading import problems_of  # only for a bad argument: the YAML reader with it
+
+    problem = problems_of(exc)[0]
+    where = f"{what}: {problem.where}: " if problem.where != "(top level)" else f"{what}: "
+    return UdfError(where + problem.message)
 
 
 def _cell(value: Any) -> Any:
+    """A cell's value as the plan has it: a whole number as an int, a datetime as its date,
+    an empty cell (blank text included) as None."""
+    kind = type(value)
+    if kind is float:  # what Excel passes most: the common cases first, by exact type
+        return int(value) if value.is_integer() else value
+    if kind is str:
+        return value if value.strip() else None
+    if value is None or kind is int:
+        return value
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, float) and value.is_integer():
@@ -105,14 +125,20 @@ def records(rows: Any, keys: Sequence[str], model: type[BaseModel], labels: str,
     if rows and not isinstance(rows[0], list | tuple):
         rows = [rows]  # a single row comes as a flat list
     out = []
+    validate = model.model_validate
     for index, row in enumerate(rows, start=1):
-        if _blank(row):
+        cells = [_cell(v) for v in row]  # None for an empty cell (None or blank text)
+        if all(c is None for c in cells):
             continue
         if index == 1 and isinstance(row[0], str) and row[0].strip().casefold() in (
                 _header_words(labels, keys[0])):
             continue
-        data = {k: _cell(v) for k, v in zip(keys, row, strict=False) if _cell(v) is not None}
-        out.append(validated(model, convert(data), f"{what} {index}"))
+        data = {k: c for k, c in zip(keys, cells, strict=False) if c is not None}
+        values = convert(data)
+        try:
+            out.append(validate(values))
+        except ValidationError as exc:
+            raise _invalid(exc, f"{what} {index}") from None
     return out
 
 

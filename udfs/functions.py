@@ -7,21 +7,38 @@ Only ``xlwings.func``, ``arg`` and ``ret`` are used: no ``xlwings.pro``, no ``xl
 
 from __future__ import annotations
 
-from typing import Any
-
-import xlwings as xw
+import functools
+from typing import TYPE_CHECKING, Any
 
 from xlplan.calc import customers, funding, kpis, objectives, priorities
 from xlplan.model import Direction, FundingLine, Objective, Segment
 from xlplan.workbook.templates import input_keys, translations
 
 from ._ranges import code, language, number, readable_errors, records, validated
+from ._xlwings import decorators
+
+if TYPE_CHECKING:
+    import xlwings as xw
+else:
+    xw = decorators()  # xlwings where its decorators register the functions, else no-ops
 
 # A range "laid out like a table" holds the table's input columns in the table's order, as
 # sheets.yaml declares them (the one binding): a column added there is a column read here.
-SEGMENT_COLUMNS = input_keys("segments")
-FUNDING_COLUMNS = input_keys("uses")
-OBJECTIVE_COLUMNS = input_keys("objectives")
+# Read at the first call that needs them, not at import (the sheet specs take a while).
+_TABLES = {"SEGMENT_COLUMNS": "segments", "FUNDING_COLUMNS": "uses",
+           "OBJECTIVE_COLUMNS": "objectives"}
+
+
+@functools.cache
+def _columns(table: str) -> tuple[str, ...]:
+    return input_keys(table)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _TABLES:
+        return _columns(_TABLES[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["PLAN_CUSTOMER_CAPITAL", "PLAN_DECISION", "PLAN_FUNDING_BALANCE",
            "PLAN_FUNDING_CHECK", "PLAN_KPI_GAP", "PLAN_KPI_STATUS", "PLAN_LTV", "PLAN_SMART"]
@@ -60,7 +77,7 @@ def _whole(value: Any, name: str) -> int:
 @readable_errors
 def PLAN_CUSTOMER_CAPITAL(segments: Any) -> float:
     """Customer capital: the sum over segments of customers x lifetime value."""
-    rows = records(segments, SEGMENT_COLUMNS, Segment, "segments", what="segment row")
+    rows = records(segments, _columns("segments"), Segment, "segments", what="segment row")
     return customers.customer_capital([
         s.customers * customers.lifetime_value(s.margin, s.retention, s.discount_rate,
                                                s.horizon, s.acquisition_cost) for s in rows])
@@ -115,7 +132,7 @@ def _funding_lines(rows: Any, what: str) -> list[FundingLine]:
             row["monthly"] = code("yesno", row["monthly"], "no") == "yes"
         return row
 
-    return records(rows, FUNDING_COLUMNS, FundingLine, "funding_line", convert, what=what)
+    return records(rows, _columns("uses"), FundingLine, "funding_line", convert, what=what)
 
 
 def _funding(uses: Any, sources: Any, opening_cash: Any) -> funding.FundingPlan:
@@ -167,7 +184,7 @@ def PLAN_SMART(objective: Any, lang: Any = None) -> str:
             row["category"] = code("category", row["category"], "financial")
         return row
 
-    rows = records(objective, OBJECTIVE_COLUMNS, Objective, "objectives", convert,
+    rows = records(objective, _columns("objectives"), Objective, "objectives", convert,
                    what="objective row")
     if len(rows) != 1:
         raise ValueError(f"give one objective row (got {len(rows)})")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,17 +14,38 @@ import click
 from . import __version__
 from .errors import PlanError, XlplanError
 from .languages import LANGUAGES
-from .safe_io import atomic_write, check_target
 from .terminal import json_printable, printable
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from .model import Plan
+
+# Start-up: this module is what every command, and --help, loads first. It names the commands
+# and their options; whatever a command works with (the model, the YAML reader, openpyxl, the
+# workbook writer, safe_io) is imported inside that command, so that each loads only what it
+# needs. tests/test_startup.py checks it.
 
 EXIT_PROBLEMS = 1
 EXIT_UNUSABLE = 2
 
 
 EXIT_INTERNAL = 3
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """:func:`safe_io.atomic_write`, loaded by the commands that write (not by ``validate``)."""
+    from .safe_io import atomic_write as write
+
+    write(path, data)
+
+
+def check_target(path: Path, force: bool, overwrite_edited: bool = False,
+                 inputs: Iterable[Path | None] = ()) -> None:
+    """:func:`safe_io.check_target`, loaded by the commands that write."""
+    from .safe_io import check_target as check
+
+    check(path, force, overwrite_edited, inputs)
 
 
 def echo(text: str, err: bool = False) -> None:
@@ -189,6 +209,8 @@ def check(workbook: Path, fmt: str) -> None:
     Exit 0 when clean or with warnings only (advice on the method), 1 when there is an
     error, 2 when the file cannot be read at all.
     """
+    import json
+
     from .reader.check import check_workbook
 
     with reported_errors():
@@ -246,6 +268,8 @@ def review(workbook: Path, as_of: datetime | None, fmt: str) -> None:
     Exit 0 when nothing waits for a decision, 1 when something does, 2 when the workbook
     cannot be read (or has errors: `xlplan check` lists them).
     """
+    import json
+
     from .reader.workbook import read_workbook
     from .review import brief_json, brief_text, review_brief
 
@@ -396,6 +420,8 @@ def consolidate(folder: Path, output: Path, lang: str, workers: int | None, forc
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of the plan file."""
+    import json
+
     from .loading import plan_schema
 
     echo(json.dumps(plan_schema(), indent=2, ensure_ascii=False))

@@ -10,7 +10,6 @@ import click
 from .cli import EXIT_PROBLEMS, echo, main, reported_errors
 from .errors import OutputError
 from .languages import LANGUAGES
-from .safe_io import atomic_write, check_target
 
 
 @main.command("run")
@@ -74,6 +73,7 @@ def addin_build(output: Path, lang: str, force: bool) -> None:
     """Assemble xlplan.xlam: the ribbon, its VBA callbacks, and xlwings' VBA runtime from the
     xlwings package installed here."""
     from .addin.build import build_addin
+    from .safe_io import atomic_write, check_target
 
     with reported_errors():
         if output.suffix.lower() != ".xlam":

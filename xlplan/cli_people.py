@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import click
 
 from .cli import _clean_plan, echo, main, reported_errors
-from .safe_io import atomic_write, check_target
 
 if TYPE_CHECKING:
     from .model import Plan
@@ -17,6 +16,8 @@ if TYPE_CHECKING:
 def _collected_target(workbook: Path, output: Path | None, suffix: str, force: bool) -> Path:
     """Where a workbook with collected forms goes: OUTPUT, or ``<book>-<suffix>.xlsx`` beside
     WORKBOOK (never WORKBOOK itself: a person edited it)."""
+    from .safe_io import check_target
+
     target = output or workbook.with_name(f"{workbook.stem}-{suffix}.xlsx")
     if target.suffix.lower() != ".xlsx":
         raise click.UsageError(f"{target}: the workbook to write must be an .xlsx file")
@@ -25,6 +26,7 @@ def _collected_target(workbook: Path, output: Path | None, suffix: str, force: b
 
 
 def _write_book(plan: Plan, target: Path) -> None:
+    from .safe_io import atomic_write
     from .workbook import render_bytes
 
     atomic_write(target, render_bytes(plan))
@@ -50,6 +52,7 @@ def survey(workbook: Path, output: Path | None, answers: Path | None, force: boo
     """
     from .forms import collect_survey, survey_form
     from .people_forms import add_survey_answers
+    from .safe_io import atomic_write, check_target
 
     with reported_errors():
         if answers is None:
@@ -93,6 +96,7 @@ def genius(workbook: Path, output: Path | None, forms: Path | None, force: bool)
     """
     from .forms import collect_genius, genius_file_name, genius_form
     from .people_forms import add_zones
+    from .safe_io import atomic_write, check_target
 
     with reported_errors():
         if forms is None:

@@ -141,9 +141,14 @@ class Status(StrEnum):
 
 
 class _Strict(BaseModel):
-    """The base of every part of the plan file: unknown keys are errors, text is trimmed."""
+    """The base of every part of the plan file: unknown keys are errors, text is trimmed.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    Each model's validator is built when it is first used, not when this module is imported
+    (``defer_build``): a command or a worksheet function that validates a Segment does not
+    build the Plan's, and one that only needs the enumerations builds none."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True,
+                              defer_build=True)
 
 
 def _known_locale(value: str) -> str:

@@ -9,14 +9,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
-from xml.sax.saxutils import escape
 
 import openpyxl.cell._writer as cell_writer
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 from ..provenance import CUSTOM_PART, HASH_PLACEHOLDER, content_hash
-from ..reader.guard import sheet_parts
 from .cells import stored
 from .writer import exact_number
 
@@ -129,6 +127,8 @@ def resaved_bytes(wb: Workbook, results: Mapping[str, Mapping[str, Any]] | None 
     (sheet title -> cell -> value) are stored as the formula cells' results: openpyxl keeps
     none of those it read, and a file without them shows blank figures until recalculated
     (Protected View, previews, viewers)."""
+    from ..reader.guard import sheet_parts  # here: `xlplan new` never resaves a workbook
+
     props = wb.properties
     parts = workbook_parts(wb, props.modified or props.created or _NO_DATE)
     if results:
@@ -152,6 +152,8 @@ def _result_xml(value: Any) -> tuple[bytes, bytes] | None:
     if isinstance(value, int | float):
         return b"", exact_number(value).encode()
     if isinstance(value, str):
+        from xml.sax.saxutils import escape  # here: it loads urllib.request, http and ssl
+
         return b' t="str"', escape(value).encode("utf-8")
     return None
 
