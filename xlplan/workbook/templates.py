@@ -160,9 +160,16 @@ def _check_tables_last(sheet: SheetSpec) -> SheetSpec:
     return sheet
 
 
+def _yaml(text: str) -> Any:
+    """Our own template data, read with libyaml's safe loader when PyYAML has it (7-8 times
+    faster than the pure-Python one, the same values and types)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@functools.cache
 def _load(path: str) -> tuple[int, tuple[SheetSpec, ...]]:
     text = resources.files("workbook_templates").joinpath(path).read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = _yaml(text)
     sheets = tuple(SheetSpec(s["key"], tuple(_block(b, s["key"]) for b in s["blocks"]))
                    for s in data["sheets"])
     return int(data["version"]), sheets
@@ -299,11 +306,11 @@ class Translations:
 @functools.cache
 def _prompts() -> dict[str, dict[str, str]]:
     path = resources.files("workbook_templates").joinpath("i18n", "prompts.yaml")
-    return dict(yaml.safe_load(path.read_text("utf-8")))
+    return dict(_yaml(path.read_text("utf-8")))
 
 
 @functools.cache
 def translations(language: Language | str) -> Translations:
     language = Language(language)
     path = resources.files("workbook_templates").joinpath("i18n", f"{language.value}.yaml")
-    return Translations(language, yaml.safe_load(path.read_text("utf-8")))
+    return Translations(language, _yaml(path.read_text("utf-8")))
