@@ -153,8 +153,11 @@ def _review_checks(data: Any) -> Iterator[Rule]:
 
 def _link_checks(data: Any) -> Iterator[Rule]:
     yield from _review_checks(data)
+    named: dict[tuple[str, str], set[str]] = {}  # each list's names, gathered once
     for source, field, target, name, word in LINKS:
-        names = _names(data, target, name)
+        names = named.get((target, name))
+        if names is None:
+            names = named[(target, name)] = _names(data, target, name)
         for loc, item in _listed(data, source):
             ref = item.get(field)
             if isinstance(ref, str) and ref.strip() and ref.strip() not in names:

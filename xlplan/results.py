@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -59,15 +58,15 @@ def people_results(plan: Plan) -> PeopleResults:
     return PeopleResults(
         start=start,
         workload=tuple(people.workload(plan.team, plan.actions, start)),
-        action_flags=tuple(people.team_flag(a, plan.team) for a in plan.actions),
-        assigned=tuple(people.assigned_effort(p.name, plan.actions) for p in plan.team),
-        retained=tuple(people.retained(e, plan.priorities) for e in plan.survey),
+        action_flags=tuple(people.team_flags(plan.actions, plan.team)),
+        assigned=tuple(people.assigned_efforts(plan.team, plan.actions)),
+        retained=tuple(people.retained_all(plan.survey, plan.priorities)),
         planned_effort=arith.total(a.effort for a in plan.actions if a.effort is not None),
         team_capacity=arith.total(p.capacity for p in plan.team if p.capacity is not None) * 12,
         survey_entries=entries,
         alignment_score=people.alignment_score(plan.survey, plan.priorities),
         named_any=people.named_share(plan.survey),
-        named_by=tuple(people.named_share(plan.survey, p.title) for p in plan.priorities),
+        named_by=tuple(people.named_shares(plan.survey, [p.title for p in plan.priorities])),
     )
 
 
@@ -280,17 +279,6 @@ def _latest_cash(plan: Plan, fund: funding.FundingPlan) -> tuple[float | None, f
             arith.total([fund.cumulative[reviews.end_month(r.period) - 1] for r in same]))
 
 
-def _rank(entries: Sequence[tuple[str, date | None, object]], index: int) -> int | None:
-    """How many entries of the same key come after this one (by date, then position): 0 for
-    the latest, as the workbook's rank column counts."""
-    key, when, _ = entries[index]
-    if when is None:
-        return None
-    return sum(1 for position, (other, other_when, _) in enumerate(entries)
-               if other == key and other_when is not None
-               and (other_when > when or (other_when == when and position > index)))
-
-
 def compute(plan: Plan, today: date | None = None) -> PlanResults:
     """Compute the plan. ``today`` stands in for ``=TODAY()`` when the plan has no as-of date."""
     as_of = plan.plan.as_of or today or date.today()
@@ -311,58 +299,65 @@ def compute(plan: Plan, today: date | None = None) -> PlanResults:
             retention_factor=customers.retention_factor(seg.retention, seg.discount_rate),
             ltv=ltv, value=customers.segment_value(seg.customers, ltv)))
     segment_ranks = links.ranks_by_value([s.value for s in segment_results])
-    served = [a.segment for a in plan.actions]
-    segment_results = [SegmentResult(s.retention_factor, s.ltv, s.value, rank,
-                                     links.count_naming(seg.name, served))
-                       for s, rank, seg in zip(segment_results, segment_ranks, plan.segments,
-                                               strict=True)]
+    served = links.counts_naming([seg.name for seg in plan.segments],
+                                 (a.segment for a in plan.actions))
+    segment_results = [SegmentResult(s.retention_factor, s.ltv, s.value, rank, count)
+                       for s, rank, count in zip(segment_results, segment_ranks, served,
+                                                 strict=True)]
     nets = [priorities.net(p.impact, p.cost) for p in plan.priorities]
     uses_yearly = tuple(funding.yearly_total(u) for u in plan.funding.uses)
     linked_uses = [(u.priority, total) for u, total in zip(plan.funding.uses, uses_yearly,
                                                             strict=True)]
-    funded = [links.linked_total(p.title, linked_uses) for p in plan.priorities]
+    funded = links.linked_totals([p.title for p in plan.priorities], linked_uses)
     items = [(p.title, p.quadrant, p.score) for p in plan.priorities]
     ranks = priorities.ranks([p.score for p in plan.priorities], nets)
     slots = priorities.quadrant_slots(items)
     dates = reviews.review_dates(plan.reviews)
     logged = [(d.priority, dates.get(d.period), d.decision.value)
               for d in plan.review_decisions]
+    latest_decisions = reviews.latest_by_key(logged)
     priority_results = tuple(
         PriorityResult(priorities.decision(p.score), n, priorities.roi(p.impact, p.cost), r, s,
                        links.quick_win(p.score, p.ease, p.urgency), f,
                        links.unfunded(p.score, p.cost, f), t,
-                       reviews.latest(logged, p.title))
+                       latest_decisions.get(p.title))
         for p, n, r, s, f, t in zip(plan.priorities, nets, ranks, slots, funded,
                                     links.top_numbers([p.score for p in plan.priorities]),
                                     strict=True))
     top = [p for p in plan.priorities if p.score == priorities.TOP_SCORE]
     initiative_progress = tuple(links.progress(i.target, i.actual) for i in plan.initiatives)
-    objective_links = tuple(ObjectiveLinks(
-        links.count_naming(o.title, (p.objective for p in plan.priorities)),
-        links.count_naming(o.title, (i.objective for i in plan.initiatives)),
-        links.mean(g for i, g in zip(plan.initiatives, initiative_progress, strict=True)
-                   if i.objective == o.title)) for o in plan.objectives)
+    titles = [o.title for o in plan.objectives]
+    objective_links = tuple(ObjectiveLinks(*linked) for linked in zip(
+        links.counts_naming(titles, (p.objective for p in plan.priorities)),
+        links.counts_naming(titles, (i.objective for i in plan.initiatives)),
+        links.means_by(titles, zip((i.objective for i in plan.initiatives),
+                                   initiative_progress, strict=True)), strict=True))
     risk_scores = [links.risk_score(r.likelihood, r.impact) for r in plan.risks]
     measures = plan.review_measures
     measured = [(m.objective, dates.get(m.period), m.value) for m in measures]
     by_title = {o.title: o for o in plan.objectives}
     amber = plan.plan.amber_threshold
+    latest_measures = reviews.latest_by_key(measured)
     objectives_year = []
     for o in plan.objectives:
-        value = reviews.latest(measured, o.title)
+        value = latest_measures.get(o.title)
         progress = (None if value is None or o.target is None
                     else kpis.attainment(o.target, value, o.direction))
         objectives_year.append(ObjectiveYear(value, progress, kpis.status(progress, amber),
                                              reviews.achieved(o.target, value, o.direction)))
     measure_results = []
-    for number, (m, (_, when, _)) in enumerate(zip(measures, measured, strict=True), start=1):
+    measure_ranks = reviews.later_entries(measured)
+    for number, (m, (_, when, _), rank) in enumerate(zip(measures, measured, measure_ranks,
+                                                         strict=True), start=1):
         goal = by_title.get(m.objective)
         progress = (None if goal is None or goal.target is None
                     else kpis.attainment(goal.target, m.value, goal.direction))
-        measure_results.append(EntryResult(when, number, _rank(measured, number - 1),
-                                           progress, kpis.status(progress, amber)))
-    decision_results = tuple(EntryResult(when, number, _rank(logged, number - 1))
-                             for number, (_, when, _) in enumerate(logged, start=1))
+        measure_results.append(EntryResult(when, number, rank, progress,
+                                           kpis.status(progress, amber)))
+    decision_results = tuple(EntryResult(when, number, rank)
+                             for number, ((_, when, _), rank) in enumerate(
+                                 zip(logged, reviews.later_entries(logged), strict=True),
+                                 start=1))
     fund = funding.funding_plan(plan.plan.opening_cash, plan.funding.uses, plan.funding.sources)
     return PlanResults(
         as_of=as_of,

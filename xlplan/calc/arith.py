@@ -9,8 +9,9 @@ such as ``0.1 + 0.2`` against ``0.3``.
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 _EPSILON = 2.0**-48
 
@@ -49,6 +50,29 @@ def gt(a: float, b: float) -> bool:
 
 def lt(a: float, b: float) -> bool:
     return a < b and not approx_equal(a, b)
+
+
+def count_greater(values: Sequence[float]) -> list[int]:
+    """For each value, how many of ``values`` are ``gt`` it (greater, and not equal as a
+    spreadsheet compares): what ``RANK`` and ``COUNTIF(range, ">"&x)`` count, in
+    O(n log n) rather than comparing every pair.
+
+    In sorted order, the values a spreadsheet deems equal to ``x`` among those above it come
+    first: within 2^-48 of ``x``, the subtraction is exact (Sterbenz), and the test of
+    ``approx_equal`` only gets harder further up. So each count is the values strictly above
+    ``x``, less that first run, both found by bisection. A NaN (no order) is counted pair by
+    pair."""
+    if any(v != v for v in values):  # NaN
+        return [sum(1 for other in values if gt(other, mine)) for mine in values]
+    ordered = sorted(values)
+    size = len(ordered)
+    out = []
+    for mine in values:
+        above = bisect.bisect_right(ordered, mine)
+        past_equal = bisect.bisect_left(ordered, True, above, size,
+                                        key=lambda other: not approx_equal(other, mine))
+        out.append(size - past_equal)
+    return out
 
 
 def ratio(numerator: float, denominator: float) -> float | None:

@@ -34,6 +34,15 @@ def linked_total(title: str, links: Iterable[tuple[str | None, float]]) -> float
     return arith.total([amount for link, amount in links if link == title])
 
 
+def linked_totals(titles: Iterable[str], links: Iterable[tuple[str | None, float]]
+                  ) -> list[float]:
+    """``linked_total`` of each title, the links looked through once."""
+    amounts: dict[str | None, list[float]] = {}
+    for link, amount in links:
+        amounts.setdefault(link, []).append(amount)
+    return [arith.total(amounts.get(title, [])) for title in titles]
+
+
 def unfunded(score: int, cost: float, funded: float) -> bool:
     """A retained priority whose cost exceeds the uses linked to it."""
     return score == TOP_SCORE and arith.gt(cost, funded)
@@ -46,6 +55,23 @@ def quadrants_overloaded(quadrants_of_top: Sequence[object]) -> int:
 
 def count_naming(title: str, links: Iterable[str | None]) -> int:
     return sum(1 for link in links if link == title)
+
+
+def counts_naming(titles: Iterable[str], links: Iterable[str | None]) -> list[int]:
+    """``count_naming`` of each title, the links looked through once."""
+    counts: dict[str | None, int] = {}
+    for link in links:
+        counts[link] = counts.get(link, 0) + 1
+    return [counts.get(title, 0) for title in titles]
+
+
+def means_by(titles: Iterable[str], values: Iterable[tuple[str | None, float | None]]
+             ) -> list[float | None]:
+    """For each title, the ``mean`` of the values whose link names it."""
+    grouped: dict[str | None, list[float | None]] = {}
+    for link, value in values:
+        grouped.setdefault(link, []).append(value)
+    return [mean(grouped.get(title, [])) for title in titles]
 
 
 def progress(target: float | None, actual: float | None) -> float | None:
@@ -63,7 +89,7 @@ def mean(values: Iterable[float | None]) -> float | None:
 
 def ranks_by_value(values: Sequence[float]) -> list[int]:
     """1 for the most valuable; ties share a rank (Excel's RANK, descending)."""
-    return [1 + sum(1 for other in values if arith.gt(other, mine)) for mine in values]
+    return [1 + count for count in arith.count_greater(values)]
 
 
 def top_numbers(scores: Sequence[int]) -> list[int | None]:

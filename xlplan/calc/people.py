@@ -78,12 +78,22 @@ class PersonMonths:
         return None if self.person.capacity is None else sum(self.over)
 
 
+def _by_person(actions: Sequence[Action]) -> dict[str, list[Action]]:
+    """The actions of each person (``who`` as Excel compares names, case aside), in order."""
+    mine: dict[str, list[Action]] = {}
+    for action in actions:
+        if action.who is not None:
+            mine.setdefault(action.who.lower(), []).append(action)
+    return mine
+
+
 def workload(team: Sequence[TeamMember], actions: Sequence[Action],
              start: date) -> list[PersonMonths]:
     months = month_bounds(start)
+    by_person = _by_person(actions)
     out = []
     for person in team:
-        loads = person_loads(person.name, actions, months)
+        loads = person_loads(person.name, by_person.get(person.name.lower(), []), months)
         out.append(PersonMonths(person, tuple(loads),
                                 tuple(over_capacity(x, person.capacity) for x in loads)))
     return out
@@ -122,6 +132,36 @@ def team_flag(action: Action, team: Sequence[TeamMember]) -> str | None:
     return "delegate" if any(in_zone(action.activity, z) for z in zones) else None
 
 
+def team_flags(actions: Sequence[Action], team: Sequence[TeamMember]) -> list[str | None]:
+    """``team_flag`` of each action, each person found once."""
+    people: dict[str, TeamMember] = {}
+    for member in team:
+        people.setdefault(member.name.lower(), member)
+    return [_team_flag(action, team, people) for action in actions]
+
+
+def _team_flag(action: Action, team: Sequence[TeamMember],
+               people: dict[str, TeamMember]) -> str | None:
+    if not action.who:
+        return "no_person" if (action.effort or 0) > 0 else None
+    if not team:
+        return None
+    person = people.get(action.who.lower())
+    if person is None:
+        return "not_on_team"
+    if not action.activity:
+        return None
+    zones = (zone_text(person.competence), zone_text(person.incompetence))
+    return "delegate" if any(in_zone(action.activity, z) for z in zones) else None
+
+
+def assigned_efforts(team: Sequence[TeamMember], actions: Sequence[Action]) -> list[float]:
+    """``assigned_effort`` of each team member, the actions looked through once."""
+    by_person = _by_person(actions)
+    return [arith.total(a.effort or 0.0 for a in by_person.get(p.name.lower(), []))
+            for p in team]
+
+
 def assigned_effort(person: str, actions: Sequence[Action]) -> float:
     """The effort of all the actions given to a person, dated or not."""
     return arith.total(a.effort or 0.0 for a in actions if same_name(a.who, person))
@@ -139,13 +179,20 @@ def retained(entry: SurveyEntry, priorities: Sequence[Priority]) -> bool | None:
     return any(same_name(p.title, entry.priority) and p.score == TOP_SCORE for p in priorities)
 
 
+def retained_all(survey: Sequence[SurveyEntry], priorities: Sequence[Priority]
+                 ) -> list[bool | None]:
+    """``retained`` of each survey entry, the priorities looked through once."""
+    top = {p.title.lower() for p in priorities if p.score == TOP_SCORE}
+    return [None if not e.priority else e.priority.lower() in top for e in survey]
+
+
 def alignment_score(survey: Sequence[SurveyEntry],
                     priorities: Sequence[Priority]) -> float | None:
     """The share of survey entries that name a retained priority; None with no entry."""
     count = entry_count(survey)
     if count == 0:
         return None
-    return sum(retained(e, priorities) is True for e in survey) / count
+    return sum(found is True for found in retained_all(survey, priorities)) / count
 
 
 def named_share(survey: Sequence[SurveyEntry], title: str | None = None) -> float | None:
@@ -157,3 +204,16 @@ def named_share(survey: Sequence[SurveyEntry], title: str | None = None) -> floa
     named = sum(1 for e in survey if e.priority and (title is None or same_name(e.priority,
                                                                                   title)))
     return named / count
+
+
+def named_shares(survey: Sequence[SurveyEntry], titles: Sequence[str]) -> list[float | None]:
+    """``named_share`` of each title, the survey looked through once."""
+    count = entry_count(survey)
+    if count == 0:
+        return [None] * len(titles)
+    named: dict[str, int] = {}
+    for entry in survey:
+        if entry.priority:
+            key = entry.priority.lower()
+            named[key] = named.get(key, 0) + 1
+    return [named.get(title.lower(), 0) / count for title in titles]

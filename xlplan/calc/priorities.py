@@ -42,13 +42,26 @@ def roi(impact: float, cost: float) -> float | None:
 def ranks(scores: Sequence[int], nets: Sequence[float]) -> list[int]:
     """1 + how many priorities come before: a higher score, or the same score and a higher net.
 
-    Ties share a rank, as with Excel's RANK.
+    Ties share a rank, as with Excel's RANK. Counted score by score (O(n log n)): the nets
+    above each one among its score's (``arith.count_greater``), and every priority of a
+    higher score.
     """
-    return [
-        1 + sum(1 for s, n in zip(scores, nets, strict=True)
-                if s > score or (s == score and arith.gt(n, mine)))
-        for score, mine in zip(scores, nets, strict=True)
-    ]
+    if len(scores) != len(nets):
+        raise ValueError("scores and nets differ in length")
+    by_score: dict[int, list[int]] = {}
+    for index, score in enumerate(scores):
+        by_score.setdefault(score, []).append(index)
+    above: dict[int, int] = {}  # score -> how many priorities have a higher one
+    higher = 0
+    for score in sorted(by_score, reverse=True):
+        above[score] = higher
+        higher += len(by_score[score])
+    out = [0] * len(scores)
+    for score, indexes in by_score.items():
+        greater = arith.count_greater([nets[i] for i in indexes])
+        for index, count in zip(indexes, greater, strict=True):
+            out[index] = 1 + above[score] + count
+    return out
 
 
 @dataclass(frozen=True)

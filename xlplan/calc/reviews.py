@@ -55,6 +55,35 @@ def latest(entries: Sequence[tuple[str, date | None, T]], key: str) -> T | None:
     return found
 
 
+def latest_by_key(entries: Sequence[tuple[str, date | None, T]]) -> dict[str, T]:
+    """``latest`` of every key that has a dated entry, the entries looked through once."""
+    best: dict[str, tuple[date, int]] = {}
+    found: dict[str, T] = {}
+    for position, (entry_key, when, value) in enumerate(entries):
+        if when is None:
+            continue
+        rank = (when, position)
+        kept = best.get(entry_key)
+        if kept is None or rank > kept:
+            best[entry_key], found[entry_key] = rank, value
+    return found
+
+
+def later_entries(entries: Sequence[tuple[str, date | None, object]]) -> list[int | None]:
+    """For each entry, how many entries of the same key come after it (by date, then
+    position): 0 for the latest, as the workbook's rank column counts; None when undated."""
+    groups: dict[str, list[tuple[date, int]]] = {}
+    for position, (key, when, _) in enumerate(entries):
+        if when is not None:
+            groups.setdefault(key, []).append((when, position))
+    out: list[int | None] = [None] * len(entries)
+    for ranked in groups.values():
+        ranked.sort()
+        for place, (_, position) in enumerate(ranked):
+            out[position] = len(ranked) - 1 - place
+    return out
+
+
 def review_dates(reviews: Sequence[Review]) -> dict[str, date]:
     return {r.period: r.date for r in reviews}
 

@@ -1,6 +1,8 @@
 """Two ways to look at a workbook's cells, behind one small interface.
 
-- openpyxl: everything, formulas included (``check`` compares them with the templates);
+- openpyxl: everything, formulas included (``check`` compares them with the templates); the
+  cells of a worksheet written the usual way are read in bulk by ``sheetdata`` (openpyxl's
+  values, at a fraction of its cost), the rest of the package by openpyxl itself;
 - python-calamine: values and tables only, about 30x faster (``consolidate`` reads thousands).
 
 Both give 1-based rows and columns, and the same values for the same file.
@@ -17,14 +19,18 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import openpyxl
+import openpyxl.reader.excel
 import python_calamine
+from openpyxl.cell import MergedCell
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.constants import SHARED_STRINGS
 
 from ..provenance import CUSTOM_PART, custom_property
 from ..workbook.layout import TableBounds
 from .guard import UnreadableWorkbook, failure_reason, is_read_failure
+from .sheetdata import SheetCells, SheetDataAside, Styles, shared_strings
 
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*?>\s*<f[\s>/]')
 
@@ -45,13 +51,17 @@ class SheetSource(Protocol):
         """Every cell holding something other than blank text: (row, column, value)."""
         ...
 
+    def formula_cells(self) -> Iterator[tuple[int, int, Any]]:
+        """Every formula cell, row by row: (row, column, its formula as openpyxl gives it)."""
+        ...
+
 
 @dataclass
 class BookSource:
     sheet_names: list[str]
     sheets: dict[str, SheetSource]
     language: str | None  # from the xlplan.language property, when it can be read
-    workbook: Workbook | None = None  # openpyxl only
+    workbook: Workbook | None = None  # openpyxl only (without the cells of a CellsSheet)
     template: int | None = None  # the xlplan.template property: the template version
 
 
@@ -103,6 +113,61 @@ class OpenpyxlSheet:
                 if _filled(cell.value):
                     yield cell.row, cell.column, cell.value
 
+    def formula_cells(self) -> Iterator[tuple[int, int, Any]]:
+        for row in self.ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    yield cell.row, cell.column, cell.value
+
+
+class CellsSheet(OpenpyxlSheet):
+    """A worksheet whose cells were read in bulk (``sheetdata``): the values openpyxl gives,
+    held in a dict; the rest of the sheet (tables, merged cells) from openpyxl's reading of
+    it without its cells. Merged cells and hyperlinks act on the cells as openpyxl's
+    reading would: a merged range keeps only its top-left value, and a hyperlink on an
+    empty cell shows its target."""
+
+    def __init__(self, ws: Worksheet, cells: SheetCells) -> None:
+        super().__init__(ws)
+        values, formulas = cells.values, cells.formulas
+        ordered = cells.ordered
+        for at, cell in ws._cells.items():  # what openpyxl made of the sheet without cells
+            ordered = ordered and at in values
+            if isinstance(cell, MergedCell):
+                values[at] = None
+                formulas.discard(at)
+            elif values.get(at) is None:
+                values[at] = cell.value
+                if cell.data_type == "f":
+                    formulas.add(at)
+                else:
+                    formulas.discard(at)
+        self.values = values
+        self.formulas = formulas
+        self._ordered = ordered  # the dict's own order is row by row
+        self._max_row = max((row for row, _ in values), default=1)
+
+    @property
+    def max_row(self) -> int:
+        return self._max_row
+
+    def value(self, row: int, col: int) -> Any:
+        return self.values.get((row, col))
+
+    def is_formula(self, row: int, col: int) -> bool:
+        return (row, col) in self.formulas
+
+    def cells(self) -> Iterator[tuple[int, int, Any]]:
+        values = self.values
+        for at, value in (values.items() if self._ordered else sorted(values.items())):
+            if value is not None and not (isinstance(value, str) and not value.strip()):
+                yield at[0], at[1], value  # _filled(value), inline: a sheet has many cells
+
+    def formula_cells(self) -> Iterator[tuple[int, int, Any]]:
+        values = self.values
+        for at in sorted(self.formulas):
+            yield at[0], at[1], values[at]
+
 
 @dataclass
 class CalamineSheet:
@@ -136,6 +201,9 @@ class CalamineSheet:
                 if _filled(value):
                     yield r, c, value
 
+    def formula_cells(self) -> Iterator[tuple[int, int, Any]]:
+        raise NotImplementedError("calamine gives values, not formulas")
+
 
 def _unreadable(path: Path, reader: str, exc: BaseException) -> UnreadableWorkbook:
     """What a reader's failure on a file becomes (never a KeyboardInterrupt or SystemExit,
@@ -144,11 +212,49 @@ def _unreadable(path: Path, reader: str, exc: BaseException) -> UnreadableWorkbo
                               f"{failure_reason(exc)})")
 
 
+def _load_openpyxl(path: Path) -> tuple[Workbook, dict[int, SheetCells]]:
+    """``openpyxl.load_workbook(path, keep_vba=False, keep_links=False)``, but the cells of
+    each worksheet written the usual way read in bulk: the workbook (those worksheets without
+    their cells), and those cells by the worksheet's index in the workbook's sheets."""
+    reader = openpyxl.reader.excel.ExcelReader(path, read_only=False, keep_vba=False,
+                                               data_only=False, keep_links=False,
+                                               rich_text=False)
+
+    def styles() -> tuple[int, Styles]:
+        wb = reader.wb
+        return len(wb._sheets), Styles(reader.shared_strings, len(wb._cell_styles),
+                                       wb._date_formats, wb._timedelta_formats, wb.epoch)
+
+    aside = SheetDataAside(reader.archive, styles)
+    reader.archive = aside
+    read_strings = reader.read_strings
+
+    def strings() -> None:  # openpyxl's, unless every string is plain text: read in bulk
+        part = reader.package.find(SHARED_STRINGS)
+        try:
+            found = shared_strings(aside.read(part.PartName[1:])) if part is not None else None
+        except Exception:  # anything odd: openpyxl reads it, and says what it says
+            found = None
+        if found is None:
+            read_strings()
+        else:
+            reader.shared_strings = found
+
+    reader.read_strings = strings
+    reader.read()
+    aside.say_warnings()
+    return reader.wb, aside.taken
+
+
 def open_openpyxl(path: Path) -> BookSource:
     try:
-        wb = openpyxl.load_workbook(path, data_only=False, keep_vba=False, keep_links=False)
+        wb, taken = _load_openpyxl(path)
         props = {p.name: str(p.value) for p in wb.custom_doc_props.props}
-        sheets: dict[str, SheetSource] = {ws.title: OpenpyxlSheet(ws) for ws in wb.worksheets}
+        sheets: dict[str, SheetSource] = {}
+        for index, ws in enumerate(wb._sheets):
+            if isinstance(ws, Worksheet):
+                cells = taken.get(index)
+                sheets[ws.title] = OpenpyxlSheet(ws) if cells is None else CellsSheet(ws, cells)
         names = list(wb.sheetnames)
     except BaseException as exc:  # openpyxl raises many kinds on a damaged file
         if not is_read_failure(exc):

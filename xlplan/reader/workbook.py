@@ -171,6 +171,11 @@ def convert(spec: CellSpec, value: Any, words: Translations) -> tuple[Any, Issue
     raise ValueError(f"no reader for type {kind!r}")
 
 
+_AS_TEXT = frozenset({"text", "ref", "category"})
+_AS_NUMBER = frozenset({"money", "number", "percent", "days"})
+_CHOICES = frozenset({"choice", "yesno"})
+
+
 def label_rows(ws: SheetSource) -> dict[str, int]:
     """The first row of each text in a sheet's first column (field labels, block titles)."""
     rows: dict[str, int] = {}
@@ -239,30 +244,54 @@ def _read_table(book: ReadBack, ws: SheetSource, block: BlockSpec) -> None:
                          name=block.name)
     base: Location = block.path
     rows: list[Any] = []
-    inputs = [s for s in block.cells if not s.computed and s.key in columns]
+    # each input column: its spec, sheet column, item key, and whether a plain text (text
+    # kinds) or a float (number kinds) is taken as it is, without convert()
+    inputs = [(spec, columns[spec.key], spec.item_key, block.cell(spec.key).item_key,
+               spec.type in _AS_TEXT, spec.type in _AS_NUMBER)
+              for spec in block.cells if not spec.computed and spec.key in columns]
+    words, title, where = book.words, ws.title, book.cells
+    value = ws.value
+    choices: dict[tuple[str, str | None, str], tuple[Any, Issue | None]] = {}
+    scalar = next(c.key for c in block.inputs if c.bind == ".") if block.scalar else None
     for row in range(header + 1, max_row + 1):
         record: dict[str, Any] = {}
-        cells: dict[str, int] = {}
-        for spec in inputs:
-            col = columns[spec.key]
-            value, issue = convert(spec, ws.value(row, col), book.words)
-            cells[spec.key] = col
+        invalid = False
+        for spec, col, item_key, _, as_text, as_number in inputs:
+            raw = value(row, col)
+            if raw is None:
+                continue
+            kind = type(raw)
+            if kind is str and as_text:  # what convert() gives a text: stripped, or nothing
+                text = raw.strip()
+                if text:
+                    record[item_key] = text
+                continue
+            if kind is float and as_number:
+                record[item_key] = raw
+                continue
+            if kind is str and spec.type in _CHOICES:  # a list's label: looked up once
+                found = choices.get((spec.type, spec.choices, raw))
+                if found is None:
+                    found = choices[(spec.type, spec.choices, raw)] = convert(spec, raw, words)
+                item, issue = found
+            else:
+                item, issue = convert(spec, raw, words)
             if issue:
-                book.problem(ws.title, row, col, "type", issue[0], **issue[1])
+                book.problem(title, row, col, "type", issue[0], **issue[1])
                 record[spec.key] = _INVALID
-            elif value is not None:
-                record[spec.item_key] = value
+                invalid = True
+            elif item is not None:
+                record[item_key] = item
         if not record:
             continue
         index = len(rows)
-        book.cells[(*base, index)] = (ws.title, row, min_col)
-        for key, col in cells.items():
-            book.cells[(*base, index, block.cell(key).item_key)] = (ws.title, row, col)
-        clean = {k: v for k, v in record.items() if v is not _INVALID}
-        if block.scalar:
-            item = next(c.key for c in block.inputs if c.bind == ".")
+        where[(*base, index)] = (title, row, min_col)
+        for _, col, _, cell_key, _, _ in inputs:
+            where[(*base, index, cell_key)] = (title, row, col)
+        clean = {k: v for k, v in record.items() if v is not _INVALID} if invalid else record
+        if scalar is not None:
             rows.append(clean.get(".", ""))
-            book.cells[(*base, index)] = (ws.title, row, columns[item])
+            where[(*base, index)] = (title, row, columns[scalar])
         else:
             rows.append(clean)
     if rows:
@@ -424,9 +453,19 @@ def _stray_values(book: ReadBack, ws: SheetSource, sheet: SheetLayout,
     """Report every value on an input sheet that no table or field holds: nothing typed is
     dropped without a word. A value below a table's columns is "outside the X table"."""
     regions = _regions(book, ws, sheet, labels)
+    covered: dict[tuple[int, ...], frozenset[int]] = {}  # the regions across a row -> columns
+    row_seen, columns = 0, frozenset[int]()
     for row, col, value in ws.cells():
-        if any(top <= row <= bottom and left <= col <= right
-               for top, left, bottom, right, _ in regions):
+        if row != row_seen:  # cells come row by row: the columns covered, once per row
+            row_seen = row
+            across = tuple(i for i, (top, _, bottom, _, _) in enumerate(regions)
+                           if top <= row <= bottom)
+            found = covered.get(across)
+            if found is None:
+                found = covered[across] = frozenset(
+                    c for i in across for c in range(regions[i][1], regions[i][3] + 1))
+            columns = found
+        if col in columns:
             continue
         below = next((name for _, left, bottom, right, name in regions
                       if name is not None and left <= col <= right and row > bottom), None)
