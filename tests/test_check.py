@@ -83,7 +83,7 @@ def test_funding_and_smart_problems(example_plans, tmp_path):
     path = tmp_path / "n.xlsx"
     path.write_bytes(render_bytes(example_plans["northwind"]))
     messages = [str(p) for p in check_workbook(path).problems]
-    assert "Sources & uses!D19: cumulative cash balance -10,000.00 is below zero in month 3" in (
+    assert "Sources & uses!D19: cumulative cash balance -£10,000.00 is below zero in month 3" in (
         messages)
     assert any(m.startswith("Vision & objectives!C") and "M T why owner" in m for m in messages)
 

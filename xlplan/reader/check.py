@@ -18,10 +18,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..calc import arith, people, reviews
 from ..calc.funding import MONTHS
-from ..model import Status
+from ..model import Plan, Status
 from ..results import WORKLOAD_ROWS, PlanResults, compute
 from ..workbook.formulas import FormulaRenderer
 from ..workbook.layout import FIELD_VALUE_COLUMN, Layout
+from ..workbook.locale import client_locale
 from .sources import BookSource, OpenpyxlSheet, SheetSource
 from .workbook import CellProblem, ReadBack, read_workbook, table_columns
 
@@ -66,7 +67,15 @@ def _method_checks(book: ReadBack, layout: Layout) -> None:
     for month, balance in zip(MONTHS, results.funding.cumulative, strict=True):
         if arith.lt(balance, 0.0):
             book.problem(grid.sheet_title, row, grid.column_of(f"m{month}"), "method",
-                         "funding_negative", balance=f"{balance:,.2f}", month=month)
+                         "funding_negative", balance=money(plan, balance), month=month)
+
+
+def money(plan: Plan, amount: float) -> str:
+    """An amount of the plan's currency as its locale writes it: -10 000,00 €, -£10,000.00."""
+    from babel.numbers import format_currency
+
+    return format_currency(amount, plan.client.currency,
+                           locale=client_locale(plan).replace("-", "_"))
 
 
 class Expected(NamedTuple):
@@ -216,8 +225,8 @@ def _link_checks(book: ReadBack, layout: Layout, results: PlanResults) -> None:
                             "no_objective")
         if result.unfunded:
             book.problem_at(book.row_cell(("priorities",), index, "cost"), "method",
-                            "unfunded", cost=f"{priority.cost:,.2f}",
-                            funded=f"{result.funded:,.2f}")
+                            "unfunded", cost=money(plan, priority.cost),
+                            funded=money(plan, result.funded))
     for index, (risk, risk_result) in enumerate(zip(plan.risks, results.risks, strict=True)):
         if risk_result.high and not risk.mitigation:
             book.problem_at(book.row_cell(("risks",), index, "mitigation"), "method",
