@@ -69,11 +69,13 @@ def test_validate_loads_the_model_but_nothing_of_a_workbook():
 
 def test_new_loads_no_pandas_and_no_reader(tmp_path):
     """``new`` writes a workbook: not the reader (for a resaved workbook only), not xlwings
-    or pandas, not urllib (xml.sax.saxutils brings it, for resaved workbooks only)."""
+    or pandas, not urllib (xml.sax.saxutils brings it, for resaved workbooks only), not
+    openpyxl and its numpy (XlsxWriter writes; openpyxl only re-saves)."""
     modules = command("new", str(BOUTIQUE), "-o", str(tmp_path / "book.xlsx"))
     assert (tmp_path / "book.xlsx").is_file()
     assert "xlplan.workbook.build" in modules
-    assert found(modules, ("pandas", "xlwings", "xlplan.reader", "urllib.request")) == []
+    assert found(modules, ("pandas", "xlwings", "xlplan.reader", "urllib.request", "openpyxl",
+                           "numpy")) == []
 
 
 def test_worksheet_functions_load_no_xlwings_and_no_sheet_specs_off_windows():

@@ -1,7 +1,8 @@
-"""How a Python value is stored as a cell's result."""
+"""How a Python value is stored as a cell's result, and what the renderer wrote where."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -18,3 +19,14 @@ def stored(value: Any) -> Any:
     if isinstance(value, date):
         return excel_date(value)
     return value
+
+
+@dataclass
+class SheetCells:
+    """What the renderer wrote on one sheet, by cell (``"B7"``). Kept per sheet and keyed by
+    text, the tens of thousands of cells of a large plan add no tuple each for the garbage
+    collector to go through while the workbook is written."""
+
+    shown: dict[str, Any] = field(default_factory=dict)  # every cell: what it shows
+    expected: dict[str, Any] = field(default_factory=dict)  # formula cells: their value
+    inputs: set[str] = field(default_factory=set)  # the cells a person types in

@@ -10,12 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from openpyxl.utils import get_column_letter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .cells import stored
-from .layout import FIELD_LABEL_COLUMN, FIELD_VALUE_COLUMN, Layout, PlacedBlock, absolute
+from .cells import SheetCells, stored
+from .layout import (
+    FIELD_LABEL_COLUMN,
+    FIELD_VALUE_COLUMN,
+    Layout,
+    PlacedBlock,
+    absolute,
+    get_column_letter,
+)
 from .templates import Translations
 
 _SIZE_PX = (567, 283)  # 15 x 7.5 cm
@@ -44,18 +50,18 @@ def _cells(layout: Layout, source: dict[str, str]) -> tuple[str, list[tuple[int,
 
 
 def _series(layout: Layout, source: dict[str, str],
-            values: Mapping[tuple[str, str], Any]) -> tuple[str, list[Any]]:
+            sheets: Mapping[str, SheetCells]) -> tuple[str, list[Any]]:
     """A chart source's range and its cached data: what each of its cells shows
-    (``values``: every cell the renderer wrote), None for an empty cell."""
+    (``sheets``: every cell the renderer wrote), None for an empty cell."""
     (_, ref), = source.items()
-    sheet = layout.blocks[ref.split(".")[0]].sheet_title
+    written = sheets[layout.blocks[ref.split(".")[0]].sheet_title].shown
     area, cells = _cells(layout, source)
-    shown = [values.get((sheet, f"{get_column_letter(col)}{row}")) for row, col in cells]
+    shown = [written.get(f"{get_column_letter(col)}{row}") for row, col in cells]
     return area, [None if value in (None, "") else stored(value) for value in shown]
 
 
 def add_chart(wb: Workbook, ws: Worksheet, block: PlacedBlock, layout: Layout,
-              words: Translations, values: Mapping[tuple[str, str], Any],
+              words: Translations, sheets: Mapping[str, SheetCells],
               money_format: str) -> None:
     """A native chart; its value axis in ``number_format``, ``money`` being the plan's
     money format (``money_format``)."""
@@ -63,8 +69,8 @@ def add_chart(wb: Workbook, ws: Worksheet, block: PlacedBlock, layout: Layout,
     chart: Any = wb.add_chart({"type": spec.chart})
     if chart is None:
         raise ValueError(f"unknown chart type {spec.chart!r}")
-    categories, categories_data = _series(layout, spec.categories, values)
-    values_ref, values_data = _series(layout, spec.values, values)
+    categories, categories_data = _series(layout, spec.categories, sheets)
+    values_ref, values_data = _series(layout, spec.values, sheets)
     series: dict[str, Any] = {
         "categories": f"={categories}", "values": f"={values_ref}",
         "categories_data": categories_data, "values_data": values_data}

@@ -14,7 +14,7 @@ from typing import Any
 from ..cell_values import cell_values
 from ..model import Plan
 from ..results import PlanResults
-from .templates import LIST_SEPARATOR, CellSpec, SheetSpec, Translations
+from .templates import LIST_SEPARATOR, BlockSpec, CellSpec, SheetSpec, Translations
 
 LIST_JOINER = LIST_SEPARATOR + " "
 
@@ -89,6 +89,7 @@ def build_content(plan: Plan, results: PlanResults, words: Translations,
                   specs: tuple[SheetSpec, ...]) -> Content:
     computed = cell_values(plan, results)
     out = Content()
+    grid_rows = _by_grid_row(computed.grids)
     for sheet in specs:
         for block in sheet.blocks:
             if block.kind == "fields":
@@ -101,26 +102,44 @@ def build_content(plan: Plan, results: PlanResults, words: Translations,
                     if spec.fallback_formula:
                         out.fallbacks[key] = computed.fields[key]
             elif block.kind == "table":
-                items = plan_value(plan, block.path) or []
-                results_rows = computed.tables.get(block.key, [])
-                rows = []
-                for index, item in enumerate(items):
-                    row = {spec.key: shown(spec, plan_value(item, spec.item_key), words)
-                           for spec in block.inputs}
-                    for spec in block.cells:
-                        if spec.computed:
-                            row[spec.key] = _computed(spec, results_rows[index][spec.key], row,
-                                                      words)
-                    rows.append(row)
-                out.tables[block.key] = rows
+                out.tables[block.key] = _table_rows(
+                    block, plan_value(plan, block.path) or [],
+                    computed.tables.get(block.key, []), words)
             elif block.kind == "grid":
                 displays = {c.key: c.display for c in block.grid_columns
                             if not isinstance(c, str) and c.display}
                 for spec in block.cells:
-                    for name, value in computed.grids.items():
-                        if name.startswith(f"{block.key}.{spec.key}."):
-                            column = name.rsplit(".", 1)[1]
-                            out.grids[name] = _computed(
-                                replace(spec, display=displays[column]) if column in displays
-                                else spec, value, {}, words)
+                    for name, column, value in grid_rows.get(f"{block.key}.{spec.key}", ()):
+                        out.grids[name] = _computed(
+                            replace(spec, display=displays[column]) if column in displays
+                            else spec, value, {}, words)
     return out
+
+
+def _table_rows(block: BlockSpec, items: list[Any], results_rows: list[dict[str, Any]],
+                words: Translations) -> list[dict[str, Any]]:
+    """A table's rows as its cells show them: each input from its item, each computed cell
+    from the Python results. The columns' paths are split once, not once per row."""
+    inputs = [(spec, "." if spec.item_key == "." else tuple(spec.item_key.split(".")))
+              for spec in block.inputs]
+    computed = [spec for spec in block.cells if spec.computed]
+    rows = []
+    for index, item in enumerate(items):
+        row = {spec.key: shown(spec, plan_value(item, path), words) for spec, path in inputs}
+        if computed:
+            results = results_rows[index]
+            for spec in computed:
+                row[spec.key] = _computed(spec, results[spec.key], row, words)
+        rows.append(row)
+    return rows
+
+
+def _by_grid_row(grids: dict[str, Any]) -> dict[str, list[tuple[str, str, Any]]]:
+    """The grid values (``"funding_grid.cumulative.m3"``) of each grid row
+    (``"funding_grid.cumulative"``): (name, column key, value), in their order. Found in
+    one pass, not one per row (keys hold no dot)."""
+    rows: dict[str, list[tuple[str, str, Any]]] = {}
+    for name, value in grids.items():
+        row, column = name.rsplit(".", 1)
+        rows.setdefault(row, []).append((name, column, value))
+    return rows

@@ -1,23 +1,30 @@
 """Turn the formula templates of ``sheets.yaml`` into Excel formulas (Jinja, rendered once).
 
 A table column's template is rendered once with a row placeholder, then the placeholder is
-replaced for each row: a thousand rows cost one render. Only functions that Excel 2010+ and
-LibreOffice 7.4 both compute are used (no XLOOKUP, LET, FILTER or dynamic arrays).
+replaced for each row: a thousand rows cost one render. A grid row's template is likewise
+rendered with placeholder column letters, and rendered again only for a column whose params
+it reads differently (``_GridRow``): a row of twelve months costs one render, or a few.
+Only functions that Excel 2010+ and LibreOffice 7.4 both compute are used (no XLOOKUP, LET,
+FILTER or dynamic arrays).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import jinja2
-from openpyxl.utils import get_column_letter
+import jinja2.meta
 
-from .layout import Layout, PlacedBlock
-from .templates import CellSpec, Translations
+from .layout import Layout, PlacedBlock, get_column_letter
+from .templates import CellSpec, GridColumn, Translations
 
 ROW = "\x00"  # placeholder for the row number in a rendered column template
+LETTER = "\x01"  # placeholder for a grid cell's column letter in a rendered row template
+PREVIOUS = "\x02"  # placeholder for the letter of the column before it
+_MISSING = object()  # a column param a template asked for and the column does not have
+BlockRef = tuple[str, int, int, str]  # a block (key, top, left) and one of its row/column keys
 
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
                           keep_trailing_newline=False)
@@ -33,21 +40,132 @@ def _compile(source: str) -> jinja2.Template:
     return _ENV.from_string(source)
 
 
+@functools.cache
+def _reads(source: str) -> frozenset[str]:
+    """The names a template reads from its context (``prev``, ``col_params``...)."""
+    return frozenset(jinja2.meta.find_undeclared_variables(_ENV.parse(source)))
+
+
+def _ref(block: PlacedBlock, key: str) -> BlockRef:
+    """What a block's rendered formula depends on besides the layout: where the block is."""
+    return (block.spec.key, block.top, block.left, key)
+
+
+class _ReadParams(Mapping[str, Any]):
+    """A grid column's params as a template sees them, noting each key it reads (and what it
+    found there): two columns agreeing on every key read give the same formula, letters
+    apart. A template that takes in all the params (iterates them, counts or prints them)
+    is ``opaque``: its formula is known for that column only."""
+
+    __slots__ = ("_opaque", "_params", "_read")
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        self._params = params
+        self._read: dict[str, Any] = {}
+        self._opaque = False
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._params.get(key, _MISSING)
+        self._read[key] = value
+        if value is _MISSING:
+            raise KeyError(key)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        self._opaque = True
+        return iter(self._params)
+
+    def __len__(self) -> int:
+        self._opaque = True
+        return len(self._params)
+
+    def __repr__(self) -> str:
+        self._opaque = True
+        return repr(self._params)  # as the params themselves print
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of one type (``1`` and ``True`` are equal, but render differently)."""
+    return a is b or (type(a) is type(b) and a == b)
+
+
+class _GridRow:
+    """The formulas of one grid row, column by column. The row's template is rendered with
+    ``LETTER`` and ``PREVIOUS`` for the column letters, which are put in for each column: a
+    column takes the rendering of an earlier one that read the same values from its params
+    (and, if the template reads ``prev``, is first or not alike: the first column has nothing
+    before it). A template uses the references it is given as text, it does not look into
+    them (as a table column's template does not look into its row placeholder)."""
+
+    def __init__(self, block: PlacedBlock, row: CellSpec) -> None:
+        assert row.formula is not None
+        self.block = block
+        self.row = row
+        self.reads_prev = "prev" in _reads(row.formula)
+        self.rendered: list[tuple[dict[str, Any], bool, str]] = []  # (params read, first, text)
+
+    def formula(self, formulas: FormulaRenderer, index: int) -> str:
+        block = self.block
+        column = block.grid_columns[index]
+        first = index == 0 and self.reads_prev
+        text = self._known(column, first)
+        if text is None:
+            text = self._render(formulas, column, first)
+        letter = get_column_letter(block.left + 1 + index)
+        return text.replace(LETTER, letter).replace(PREVIOUS, get_column_letter(block.left + index))
+
+    def _known(self, column: GridColumn, first: bool) -> str | None:
+        params = column.params
+        for read, was_first, text in self.rendered:
+            if was_first == first and all(_same(params.get(k, _MISSING), v)
+                                          for k, v in read.items()):
+                return text
+        return None
+
+    def _render(self, formulas: FormulaRenderer, column: GridColumn, first: bool) -> str:
+        block, row = self.block, self.row
+        assert row.formula is not None
+
+        def here(key: str) -> str:
+            return f"{LETTER}{block.row_of(key)}"
+
+        def prev(key: str) -> str:
+            return "" if first else f"{PREVIOUS}{block.row_of(key)}"
+
+        def header(key: str) -> str:
+            return f"{get_column_letter(block.column_of(key))}${block.header_row}"
+
+        params = _ReadParams(column.params)
+        text = formulas._render(
+            row.formula, row_params=row.params, col_params=params, here=here, prev=prev,
+            across=formulas.grid_refs(block, row).__getitem__, header=header)
+        if not params._opaque:
+            self.rendered.append((params._read, first, text))
+        return text
+
+
 class FormulaRenderer:
-    """Renders templates with the helpers the layout and translations provide."""
+    """Renders templates with the helpers the layout and translations provide. What it
+    renders is kept: each table column, grid row and grid row's references is rendered once
+    (per place of its block), whatever the number of rows or columns."""
 
     def __init__(self, layout: Layout, words: Translations) -> None:
         self.layout = layout
+        # the references and texts a template asks for, each looked up once (a workbook's
+        # templates ask for a few hundred, thousands of times)
         self.globals: dict[str, Callable[..., Any]] = {
-            "col": layout.col,
-            "cell": layout.cell,
-            "row": layout.row,
-            "column": layout.grid_column,
-            "at": layout.grid_cell,
+            "col": functools.cache(layout.col),
+            "cell": functools.cache(layout.cell),
+            "row": functools.cache(layout.row),
+            "column": functools.cache(layout.grid_column),
+            "at": functools.cache(layout.grid_cell),
             "repeated": layout.repeated_rows,
-            "text": lambda group, key: string_literal(words.choice(group, key)),
+            "text": functools.cache(lambda group, key: string_literal(words.choice(group, key))),
             "choices": words.choice_keys,
         }
+        self._columns: dict[BlockRef, str] = {}
+        self._grid_rows: dict[BlockRef, _GridRow] = {}
+        self._grid_refs: dict[BlockRef, dict[str, str]] = {}
 
     def _render(self, source: str, **context: Any) -> str:
         formula = _compile(source).render(**self.globals, **context).strip()
@@ -57,6 +175,13 @@ class FormulaRenderer:
 
     def table_column(self, block: PlacedBlock, column: CellSpec) -> Callable[[int], str]:
         """The column's formula as a function of the row."""
+        key = _ref(block, column.key)
+        rendered = self._columns.get(key)
+        if rendered is None:
+            rendered = self._columns[key] = self._table_column(block, column)
+        return lambda row: rendered.replace(ROW, str(row))
+
+    def _table_column(self, block: PlacedBlock, column: CellSpec) -> str:
         assert column.formula is not None
         first = block.first_row
         cells, above = {}, {}
@@ -64,34 +189,28 @@ class FormulaRenderer:
             letter = get_column_letter(index)
             cells[spec.key] = f"{letter}{ROW}"
             above[spec.key] = f"${letter}${first}:{letter}{ROW}"
-        rendered = self._render(column.formula, c=cells, above=above)
-        return lambda row: rendered.replace(ROW, str(row))
+        return self._render(column.formula, c=cells, above=above)
 
     def field(self, spec: CellSpec) -> str:
         assert spec.formula is not None
         return self._render(spec.formula, params=spec.params)
 
     def grid_cell(self, block: PlacedBlock, row: CellSpec, column_index: int) -> str:
-        assert row.formula is not None
-        column = block.grid_columns[column_index]
-        letter = get_column_letter(block.left + 1 + column_index)
-        previous = get_column_letter(block.left + column_index)
+        """The formula of a grid row in one of its columns (0 for the first)."""
+        key = _ref(block, row.key)
+        found = self._grid_rows.get(key)
+        if found is None:
+            found = self._grid_rows[key] = _GridRow(block, row)
+        return found.formula(self, column_index)
 
-        def here(key: str) -> str:
-            return f"{letter}{block.row_of(key)}"
-
-        def prev(key: str) -> str:
-            return f"{previous}{block.row_of(key)}" if column_index > 0 else ""
-
-        def header(key: str) -> str:
-            return f"{get_column_letter(block.column_of(key))}${block.header_row}"
-
-        return self._render(row.formula, row_params=row.params, col_params=column.params,
-                            here=here, prev=prev, across=self.grid_refs(block, row).__getitem__,
-                            header=header)
-
-    @staticmethod
-    def grid_refs(block: PlacedBlock, row: CellSpec) -> dict[str, str]:
-        """This grid row's cell in each column, the column fixed: ``{"capacity": "$D7"}``."""
-        return {c.key: f"${get_column_letter(block.column_of(c.key))}{block.row_of(row.key)}"
+    def grid_refs(self, block: PlacedBlock, row: CellSpec) -> dict[str, str]:
+        """This grid row's cell in each column, the column fixed: ``{"capacity": "$D7"}``
+        (shared: not to be changed)."""
+        key = _ref(block, row.key)
+        refs = self._grid_refs.get(key)
+        if refs is None:
+            at = block.row_of(row.key)
+            refs = self._grid_refs[key] = {
+                c.key: f"${get_column_letter(block.column_of(c.key))}{at}"
                 for c in block.grid_columns}
+        return refs

@@ -13,10 +13,10 @@ their block titles, so that a table grown in Excel is checked where it now is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from openpyxl.utils import get_column_letter, quote_sheetname
+from xlsxwriter.utility import xl_col_to_name
 
 from .templates import BlockSpec, CellSpec, GridColumn, SheetSpec, Translations
 
@@ -38,6 +38,10 @@ class PlacedBlock:
     data_rows: int = 0
     grid_columns: tuple[GridColumn, ...] = ()
     legend: bool = False  # a title with the legend of cell colours below it (template 6 on)
+    # each key's position among the cells and among the grid columns, built once (rendering
+    # asks for a row or a column over a hundred thousand times): (the tuple indexed, index)
+    _offsets: dict[str, tuple[object, dict[str, int]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def header_row(self) -> int:
@@ -74,12 +78,24 @@ class PlacedBlock:
     def column_of(self, key: str) -> int:
         """1-based sheet column of a table column or of a grid column."""
         if self.spec.kind == "table":
-            return self.left + [c.key for c in self.spec.cells].index(key)
-        return self.left + 1 + [c.key for c in self.grid_columns].index(key)
+            return self.left + self._offset("cells", self.spec.cells, key)
+        return self.left + 1 + self._offset("columns", self.grid_columns, key)
 
     def row_of(self, key: str) -> int:
         """Row of a field or of a grid row."""
-        return self.first_row + [c.key for c in self.spec.cells].index(key)
+        return self.first_row + self._offset("cells", self.spec.cells, key)
+
+    def _offset(self, kind: str, items: Sequence[CellSpec | GridColumn], key: str) -> int:
+        """The position of ``key`` among ``items``, from an index built once (again only if
+        the block is given other items). A key not there raises ValueError, as
+        ``list.index`` does."""
+        found = self._offsets.get(kind)
+        if found is None or found[0] is not items:
+            found = self._offsets[kind] = (items, {c.key: i for i, c in enumerate(items)})
+        try:
+            return found[1][key]
+        except KeyError:
+            raise ValueError(f"{key!r} is not in block {self.spec.key!r}") from None
 
     def cell_spec(self, key: str) -> CellSpec:
         return self.spec.cell(key)
@@ -90,6 +106,19 @@ class SheetLayout:
     key: str
     title: str
     blocks: list[PlacedBlock] = field(default_factory=list)
+
+
+def get_column_letter(col: int) -> str:
+    """A 1-based column's letters, ``28`` -> ``AB`` (XlsxWriter's, whose numbering is 0-based:
+    openpyxl, which has the same, would load numpy into a command that only writes)."""
+    return str(xl_col_to_name(col - 1))
+
+
+def quote_sheetname(title: str) -> str:
+    """A sheet's name in a reference, always quoted, its quotes doubled: ``'Bilan'``, as every
+    xlplan template has written it (openpyxl's rule; XlsxWriter's leaves ``Bilan`` bare, and a
+    reference written differently would read as a formula typed over)."""
+    return "'" + title.replace("'", "''") + "'"
 
 
 def legend_texts(words: Translations) -> tuple[str, ...]:

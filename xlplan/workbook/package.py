@@ -8,26 +8,26 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
-
-import openpyxl.cell._writer as cell_writer
-from openpyxl import Workbook
-from openpyxl.writer.excel import ExcelWriter
+from typing import TYPE_CHECKING, Any
 
 from ..provenance import CUSTOM_PART, HASH_PLACEHOLDER, content_hash
 from .cells import stored
 from .writer import exact_number
 
+if TYPE_CHECKING:  # openpyxl is loaded where a workbook is re-saved: `xlplan new` never is
+    from openpyxl import Workbook
+
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _NO_DATE = datetime(2000, 1, 1)  # a workbook with no document date at all
-_openpyxl_safe_string = cell_writer.safe_string
 
 
 def _round_trip_string(value: Any) -> str:
     """Floats as their shortest exact text (what Excel writes), not openpyxl's %.16g."""
     if isinstance(value, float) and value == value and value not in (float("inf"), float("-inf")):
         return repr(value)
-    return str(_openpyxl_safe_string(value))
+    from openpyxl.compat.strings import safe_string
+
+    return str(safe_string(value))
 
 
 @contextmanager
@@ -36,15 +36,20 @@ def exact_numbers() -> Iterator[None]:
     some doubles (247398.19086700724 becomes ...0072): a plan's value would not be the
     workbook's. Cell values are written exactly inside this context (one save, or the
     appends of a write-only workbook, which serialises rows as they come)."""
+    import openpyxl.cell._writer as cell_writer
+
+    original = cell_writer.safe_string
     cell_writer.safe_string = _round_trip_string
     try:
         yield
     finally:
-        cell_writer.safe_string = _openpyxl_safe_string
+        cell_writer.safe_string = original
 
 
 def workbook_parts(wb: Workbook, stamp: datetime) -> dict[str, bytes]:
     """The package's parts as openpyxl serialises them (numbers exact, dates ``stamp``)."""
+    from openpyxl.writer.excel import ExcelWriter
+
     wb.properties.created = stamp
     wb.properties.modified = stamp
     raw = io.BytesIO()

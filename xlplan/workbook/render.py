@@ -9,21 +9,18 @@ engine's; a formula with no Python value is a bug caught at build time.
 
 from __future__ import annotations
 
-import io
 import math
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 import xlsxwriter
-from openpyxl.utils import get_column_letter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from . import styles
-from .cells import stored
+from .cells import SheetCells, stored
 from .charts import add_chart
 from .content import Content
 from .formulas import FormulaRenderer
@@ -34,13 +31,16 @@ from .layout import (
     PlacedBlock,
     SheetLayout,
     absolute,
+    get_column_letter,
     legend_texts,
 )
 from .locale import PAPER_A4, PAPER_LETTER, LocaleFormats
 from .templates import BlockSpec, CellSpec, Translations
-from .writer import ExactWorksheet, excel_chart
+from .writer import ExactWorksheet, PackageParts, excel_chart
 
 CellKey = tuple[str, str]  # (sheet title, "B7")
+# what a cell's format depends on: its type and format, computed, quote prefix, box borders
+_CellFormatKey = tuple[str, str | None, bool, bool, tuple[tuple[str, Any], ...] | None]
 QUOTE_PREFIX_STARTS = ("=", "+", "-", "@")
 MAX_COLUMN_WIDTH = 40  # a label longer than this wraps instead of widening its column
 MAX_HEADER_LINES = 4
@@ -61,9 +61,20 @@ def needs_quote_prefix(text: str) -> bool:
 class BuiltWorkbook:
     layout: Layout
     parts: dict[str, bytes] = field(default_factory=dict)  # the package, before zipping
-    expected: dict[CellKey, Any] = field(default_factory=dict)
     names: dict[str, CellKey] = field(default_factory=dict)
-    inputs: set[CellKey] = field(default_factory=set)
+    sheets: dict[str, SheetCells] = field(default_factory=dict)  # by title, in sheet order
+
+    @property
+    def expected(self) -> dict[CellKey, Any]:
+        """The value each formula cell must give, (sheet title, cell) -> value, in the order
+        written (for the oracle tests, which compare it with a spreadsheet engine's)."""
+        return {(title, ref): value for title, cells in self.sheets.items()
+                for ref, value in cells.expected.items()}
+
+    @property
+    def inputs(self) -> set[CellKey]:
+        """The cells a person types in: (sheet title, cell)."""
+        return {(title, ref) for title, cells in self.sheets.items() for ref in cells.inputs}
 
 
 @dataclass(frozen=True)
@@ -94,19 +105,28 @@ class Renderer:
         self.formulas = FormulaRenderer(layout, words)
         self.widths: dict[tuple[str, int], float] = defaultdict(float)
         self._formats: dict[tuple[tuple[str, Any], ...], Format] = {}
+        self._cell_formats: dict[_CellFormatKey, Format] = {}
+        self._unit_specs: dict[tuple[str, str, Any, bool], CellSpec] = {}
         self.workbook: Any = None
-        self.shown: dict[CellKey, Any] = {}  # what each written cell shows (charts' caches)
+        self.sheets: dict[str, SheetCells] = {}  # what is written where (charts' caches)
         self.header_lines: dict[tuple[str, int], int] = {}  # header rows' lines of text
 
     # -- widths --------------------------------------------------------------------------
     def _row_spec(self, column: CellSpec, table: BlockSpec, rows: list[dict[str, Any]],
                   offset: int) -> CellSpec:
-        """A column's cell of one row, shown as the row says (a KPI's figures by its unit)."""
+        """A column's cell of one row, shown as the row says (a KPI's figures by its unit).
+        Kept per column, unit and kind of figures: the rows of a table share a few units."""
         if column.format_by is None or offset >= len(rows):
             return column
         row = rows[offset]
-        figures = [row.get(c.key) for c in table.cells if c.format_by == column.format_by]
-        return styles.unit_spec(column, row.get(column.format_by), figures, self.formats)
+        unit = row.get(column.format_by)
+        whole = styles.whole_figures([row.get(c.key) for c in table.cells
+                                      if c.format_by == column.format_by])
+        key = (table.key, column.key, unit, whole)
+        found = self._unit_specs.get(key)
+        if found is None:
+            found = self._unit_specs[key] = styles.unit_spec(column, unit, whole, self.formats)
+        return found
 
     def _fit_header(self, ws: Worksheet, row: int, col: int, label: str,
                     width: float) -> None:
@@ -128,7 +148,21 @@ class Renderer:
         return found
 
     def _cell_format(self, spec: CellSpec, computed: bool, quote: bool = False,
-                     box: dict[str, Any] | None = None) -> Format:
+                     box: dict[str, Any] | None = None, kind: str | None = None) -> Format:
+        """The format of an input or computed cell, shown as ``kind`` (the spec's type by
+        default). Kept per what it depends on: a workbook has tens of thousands of cells
+        and a few dozen such formats."""
+        key = (kind or spec.type, spec.format, computed, quote,
+               None if box is None else tuple(box.items()))
+        found = self._cell_formats.get(key)
+        if found is None:
+            if kind is not None:
+                spec = replace(spec, type=kind)
+            found = self._cell_formats[key] = self._new_cell_format(spec, computed, quote, box)
+        return found
+
+    def _new_cell_format(self, spec: CellSpec, computed: bool, quote: bool,
+                         box: dict[str, Any] | None) -> Format:
         base = styles.COMPUTED if computed else styles.INPUT
         extra = {"quote_prefix": True} if quote else {}
         if spec.format and spec.format.startswith("label:"):
@@ -137,9 +171,14 @@ class Renderer:
                             **extra, **(box or {}))
 
     # -- cells ---------------------------------------------------------------------------
-    def _input(self, ws: Worksheet, row: int, col: int, spec: CellSpec, value: Any,
-               built: BuiltWorkbook) -> None:
-        r, c = row - 1, col - 1
+    def _input(self, ws: Worksheet, row: int, col: int, spec: CellSpec, value: Any) -> None:
+        self._write_input(ws, row - 1, col - 1, spec, value)
+        cells, ref = self.sheets[ws.name], _coordinate(row, col)
+        cells.inputs.add(ref)
+        cells.shown[ref] = value
+
+    def _write_input(self, ws: Worksheet, r: int, c: int, spec: CellSpec, value: Any) -> None:
+        """An input cell's value, at 0-based row ``r`` and column ``c``, as its type."""
         if isinstance(value, str):
             # data is text, never a formula, whatever it starts with
             ws.write_string(r, c, value, self._cell_format(spec, False, needs_quote_prefix(value)))
@@ -151,19 +190,19 @@ class Renderer:
             ws.write_number(r, c, value, self._cell_format(spec, False))
         else:
             ws.write_blank(r, c, None, self._cell_format(spec, False))
-        built.inputs.add((ws.name, _coordinate(row, col)))
-        self.shown[(ws.name, _coordinate(row, col))] = value
 
     def _formula(self, ws: Worksheet, row: int, col: int, spec: CellSpec, formula: str,
-                 expected: Any, built: BuiltWorkbook, box: dict[str, Any] | None = None) -> None:
-        ws.write_formula(row - 1, col - 1, formula, self._cell_format(spec, True, box=box),
-                         stored(expected))
-        built.expected[(ws.name, _coordinate(row, col))] = expected
-        self.shown[(ws.name, _coordinate(row, col))] = expected
+                 expected: Any, box: dict[str, Any] | None = None,
+                 kind: str | None = None) -> None:
+        ws.write_formula(row - 1, col - 1, formula,
+                         self._cell_format(spec, True, box=box, kind=kind), stored(expected))
+        cells, ref = self.sheets[ws.name], _coordinate(row, col)
+        cells.expected[ref] = expected
+        cells.shown[ref] = expected
 
     def _text(self, ws: Worksheet, row: int, col: int, text: str, fmt: dict[str, Any]) -> None:
         ws.write_string(row - 1, col - 1, text, self._format(**fmt))
-        self.shown[(ws.name, _coordinate(row, col))] = text
+        self.sheets[ws.name].shown[_coordinate(row, col)] = text
 
     def _highlight(self, ws: Worksheet, spec: CellSpec, col: int, first: int, last: int,
                    last_col: int | None = None, refs: dict[str, str] | None = None) -> None:
@@ -214,12 +253,12 @@ class Renderer:
             value = self.content.fields.get(key)
             if spec.computed:
                 self._formula(ws, row, FIELD_VALUE_COLUMN, spec, self.formulas.field(spec),
-                              self.content.fields[key], built)
+                              self.content.fields[key])
             elif value is None and spec.fallback_formula:
                 self._formula(ws, row, FIELD_VALUE_COLUMN, spec, spec.fallback_formula,
-                              self.content.fallbacks[key], built)
+                              self.content.fallbacks[key])
             else:
-                self._input(ws, row, FIELD_VALUE_COLUMN, spec, value, built)
+                self._input(ws, row, FIELD_VALUE_COLUMN, spec, value)
                 self._validate(ws, spec, f"{prefix}.{spec.key}", FIELD_VALUE_COLUMN, row, row)
             self._highlight(ws, spec, FIELD_VALUE_COLUMN, row, row)
             if spec.hidden:
@@ -256,22 +295,47 @@ class Renderer:
         for column in spec.cells:
             col = block.column_of(column.key)
             if column.computed:
-                formula_at = self.formulas.table_column(block, column)
-                for offset, row in enumerate(range(first, last + 1)):
-                    expected = rows[offset][column.key] if offset < len(rows) else None
-                    self._formula(ws, row, col, self._row_spec(column, spec, rows, offset),
-                                  formula_at(row), expected, built)
+                self._formula_column(ws, block, column, rows)
             else:
-                for offset, row in enumerate(range(first, last + 1)):
-                    value = rows[offset].get(column.key) if offset < len(rows) else None
-                    self._input(ws, row, col, self._row_spec(column, spec, rows, offset), value,
-                                built)
+                self._input_column(ws, block, column, rows)
                 self._validate(ws, column, f"{spec.label_prefix}.{column.key}", col, first,
                                last)
             self._highlight(ws, column, col, first, last, refs=refs)
             self._fit_header(ws, block.header_row, col,
                              self.words.label(f"{spec.label_prefix}.{column.key}"),
                              column.width or 14)
+
+    # A table column's cells, top to bottom (its data rows, then the spare ones): the cells
+    # of ``_input`` and ``_formula``, written in one loop (a large plan has tens of thousands).
+    def _input_column(self, ws: Worksheet, block: PlacedBlock, column: CellSpec,
+                      rows: list[dict[str, Any]]) -> None:
+        col = block.column_of(column.key)
+        c, letter, cells = col - 1, get_column_letter(col), self.sheets[ws.name]
+        key, spec = column.key, column
+        for offset, row in enumerate(range(block.first_row, block.last_row + 1)):
+            value = rows[offset].get(key) if offset < len(rows) else None
+            if column.format_by:
+                spec = self._row_spec(column, block.spec, rows, offset)
+            self._write_input(ws, row - 1, c, spec, value)
+            ref = f"{letter}{row}"
+            cells.inputs.add(ref)
+            cells.shown[ref] = value
+
+    def _formula_column(self, ws: Worksheet, block: PlacedBlock, column: CellSpec,
+                        rows: list[dict[str, Any]]) -> None:
+        col = block.column_of(column.key)
+        c, letter, cells = col - 1, get_column_letter(col), self.sheets[ws.name]
+        key, spec = column.key, column
+        formula_at = self.formulas.table_column(block, column)
+        for offset, row in enumerate(range(block.first_row, block.last_row + 1)):
+            expected = rows[offset][key] if offset < len(rows) else None
+            if column.format_by:
+                spec = self._row_spec(column, block.spec, rows, offset)
+            ws.write_formula(row - 1, c, formula_at(row), self._cell_format(spec, True),
+                             stored(expected))
+            ref = f"{letter}{row}"
+            cells.expected[ref] = expected
+            cells.shown[ref] = expected
 
     def _month_label(self, month: int) -> str:
         """Plan month 1-12 as the calendar month it is: ``avr. 2027`` for month 1 of a plan
@@ -301,15 +365,14 @@ class Renderer:
                 text = self.words.label(f"{spec.key}.{row_spec.params[spec.groups or '']}")
                 ws.merge_range(row - 1, block.left - 1, last - 1, block.left - 1, text,
                                self._format(**styles.GROUP_LABEL))
-                self.shown[(ws.name, _coordinate(row, block.left))] = text
+                self.sheets[ws.name].shown[_coordinate(row, block.left)] = text
             for index, column in enumerate(block.grid_columns):
                 expected = self.content.grids[f"{spec.key}.{row_spec.key}.{column.key}"]
-                shown_as = replace(row_spec, type=column.type) if column.type else row_spec
                 box = None if group is None else styles.box(
                     top=group[0] == row_spec.key, bottom=group[-1] == row_spec.key)
-                self._formula(ws, row, block.column_of(column.key), shown_as,
-                              self.formulas.grid_cell(block, row_spec, index), expected, built,
-                              box)
+                self._formula(ws, row, block.column_of(column.key), row_spec,
+                              self.formulas.grid_cell(block, row_spec, index), expected, box,
+                              column.type)
             self._grid_highlight(ws, block, row_spec, row)
             if row_spec.hidden:
                 ws.set_row(row - 1, None, None, {"hidden": True})
@@ -379,13 +442,14 @@ class Renderer:
 
     # -- sheets --------------------------------------------------------------------------
     def render(self, built: BuiltWorkbook, document: Document) -> None:
-        buffer = io.BytesIO()
-        wb = xlsxwriter.Workbook(buffer, {
+        output = PackageParts()  # XlsxWriter leaves the parts there, unzipped
+        wb = xlsxwriter.Workbook(output, {
             "in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
             "strings_to_urls": False})
         self.workbook = wb
         sheets = {s.title: wb.add_worksheet(s.title, worksheet_class=ExactWorksheet)
                   for s in self.layout.sheets}
+        self.sheets = built.sheets = {title: SheetCells() for title in sheets}
         charts: list[tuple[Worksheet, PlacedBlock]] = []
         for sheet in self.layout.sheets:
             ws = sheets[sheet.title]
@@ -417,7 +481,7 @@ class Renderer:
             self._print_setup(ws, sheet)
             self._panes(ws, sheet)
         for ws, block in charts:
-            add_chart(wb, ws, block, self.layout, self.words, self.shown, self.formats.money)
+            add_chart(wb, ws, block, self.layout, self.words, self.sheets, self.formats.money)
         self._list_names()
         wb.set_properties({"title": document.title, "author": document.author,
                            "created": document.created})
@@ -425,8 +489,7 @@ class Renderer:
             wb.set_custom_property(name, value)
         wb.set_calc_mode("auto")
         wb.close()
-        with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as package:
-            built.parts = {info.filename: package.read(info) for info in package.infolist()}
+        built.parts = output.parts
         for name, data in built.parts.items():
             if name.startswith("xl/charts/chart"):
                 built.parts[name] = excel_chart(data)
@@ -460,4 +523,4 @@ def _page_setup(ws: Worksheet, protect: bool) -> None:
     ws.hide_gridlines(2)
 
 
-__all__ = ["BuiltWorkbook", "Document", "Renderer"]
+__all__ = ["BuiltWorkbook", "Document", "Renderer", "SheetCells"]

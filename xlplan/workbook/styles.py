@@ -65,13 +65,17 @@ def number_format(spec: CellSpec, formats: LocaleFormats) -> str:
     }.get(spec.type, "General")
 
 
-def unit_spec(spec: CellSpec, unit: object, values: list[object],
-              formats: LocaleFormats) -> CellSpec:
+def whole_figures(values: list[object]) -> bool:
+    """No figure among ``values`` has decimals (texts and blanks aside)."""
+    return all(float(v).is_integer() for v in values if isinstance(v, int | float))
+
+
+def unit_spec(spec: CellSpec, unit: object, whole: bool, formats: LocaleFormats) -> CellSpec:
     """A figure's cell as its unit says (a KPI's unit, an objective's measure): ``%``, or a
     ``%`` standing apart in it ("% de entregas a tiempo"), a percent (0.025 is 2.5 %); the
     plan's currency, code or symbol, alone or standing apart ("panier moyen (€)"), money;
     another currency code that currency's money; anything else a number with separators
-    (decimals only where a figure of the row has them)."""
+    (decimals only where a figure of the row has them: ``whole`` if none has)."""
     text = str(unit or "").strip()
     if _stands_apart("%", text):
         return replace(spec, type="percent")
@@ -83,7 +87,6 @@ def unit_spec(spec: CellSpec, unit: object, values: list[object],
         text, locale="en") != text  # a currency code Babel knows
     if known:
         return replace(spec, type="money", format=locale_formats(formats.locale, text).money)
-    whole = all(float(v).is_integer() for v in values if isinstance(v, int | float))
     return replace(spec, format=formats.number("#,##0" if whole else "#,##0.0#"))
 
 

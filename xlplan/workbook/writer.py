@@ -7,14 +7,20 @@
 - chart axes say ``<c:delete val="0"/>``, as every Excel-made chart does (an axis without it
   may be drawn hidden); data labels state every flag, and line series say they are not
   smoothed, as Excel writes them (a reader left to its defaults shows series names and
-  percentages, or curves between month-end balances).
+  percentages, or curves between month-end balances);
+- a workbook written to ``PackageParts`` leaves its parts there, unzipped: xlplan finishes
+  some parts (charts, the content hash) and zips the package once, where XlsxWriter would
+  deflate every part into a zip xlplan would only inflate again.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
+from xlsxwriter.packager import Packager
+from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 
@@ -54,6 +60,47 @@ class ExactWorksheet(Worksheet):  # type: ignore[misc]
         elif isinstance(result, float):
             result = exact_number(result)
         super()._xml_formula_element(formula, result, attributes)
+
+
+class PackageParts(io.BytesIO):
+    """A workbook's output (``xlsxwriter.Workbook(PackageParts(), {"in_memory": True})``):
+    after ``close()``, ``parts`` holds the package's parts, name -> bytes, in XlsxWriter's
+    order. XlsxWriter still writes a zip here, an empty one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: dict[str, bytes] = {}
+
+
+class _PartsPackager(Packager):  # type: ignore[misc]
+    """XlsxWriter's packaging, each part kept as bytes instead of given to the zip."""
+
+    def __init__(self, parts: dict[str, bytes]) -> None:
+        super().__init__()
+        self._parts = parts
+
+    def _create_package(self) -> list[tuple[Any, str, bool]]:
+        for handle, name, binary in super()._create_package():
+            data = handle.getvalue()
+            self._parts[name] = data if binary else data.encode("utf-8")
+        return []  # nothing for XlsxWriter to zip
+
+
+_xlsxwriter_packager = Workbook._get_packager
+
+
+def _get_packager(workbook: Workbook) -> Packager:
+    """XlsxWriter's hook for its packaging (``Workbook._get_packager``): set on the class,
+    since the renderer's workbook must be XlsxWriter's own (bench/peer.py records it). Only a
+    workbook written to ``PackageParts`` is packaged otherwise."""
+    if isinstance(workbook.filename, PackageParts):
+        if not workbook.in_memory:
+            raise ValueError("a workbook written to PackageParts is written in memory")
+        return _PartsPackager(workbook.filename.parts)
+    return _xlsxwriter_packager(workbook)
+
+
+Workbook._get_packager = _get_packager
 
 
 _AXIS = re.compile(rb"(<c:(?:catAx|valAx|dateAx|serAx)>.*?</c:scaling>)(?!<c:delete)", re.S)
