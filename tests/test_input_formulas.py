@@ -11,6 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from xlplan.cli import main
 from xlplan.reader.check import check_workbook, reaches_out
@@ -119,3 +121,31 @@ def test_a_formula_without_a_stored_value_is_frozen_as_its_text(example_plans, t
 def test_reaches_out(formula, out):
     """The web, programs (DDE, CALL) and other files are outside; a link inside is not."""
     assert reaches_out(formula) is out
+
+
+_KEYWORDS = ("WEBSERVICE(", "FILTERXML(", "CALL(", "REGISTER.ID(", "EXEC(", "RTD(",
+             'HYPERLINK("http', "[1]Sheet1!A1", "cmd|x")
+# the letters Python's case-insensitive matching also takes for i, s and k
+_LOOKALIKES = {"i": ["\u0130", "\u0131"], "s": ["\u017f"], "k": ["\u212a"]}
+
+
+@st.composite
+def formulas_near_the_patterns(draw: st.DrawFn) -> str:
+    """A keyword the patterns look for, each letter in either case or as a look-alike, in
+    some other text (accents included)."""
+    keyword = draw(st.sampled_from(_KEYWORDS))
+    letters = [draw(st.sampled_from([c.lower(), c.upper(), *_LOOKALIKES.get(c.lower(), [])]))
+               for c in keyword]
+    around = st.text(alphabet=st.sampled_from(list('=+"#éÉ A1 ()')), max_size=6)
+    return draw(around) + "".join(letters) + draw(around)
+
+
+@given(formulas_near_the_patterns())
+def test_reaches_out_is_the_patterns_own_answer(formula):
+    """The quick test before the regexes never hides a match: the answer is the patterns'
+    own, whatever the case, accents and the four letters Python matches as ASCII ones."""
+    from xlplan.reader.check import _LINK_OUT, _REACHES_OUT, _STRING_LITERAL
+
+    expected = bool(_LINK_OUT.search(formula) or _REACHES_OUT.search(
+        _STRING_LITERAL.sub('""', formula)))
+    assert reaches_out(formula) is expected

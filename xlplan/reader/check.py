@@ -107,14 +107,22 @@ def formula_text(value: object) -> str:
 _BRACKET_NUMBER = re.compile(r"\[\d")
 
 
+# The four non-ASCII letters that Python's case-insensitive matching takes for ASCII ones
+# (re's documentation: [a-z] with IGNORECASE): mapped to them, lower() misses no match.
+_ASCII_LOOKALIKES = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s",
+                                   "\u212a": "k"})
+_LOOKALIKE_LETTERS = "\u0130\u0131\u017f\u212a"
+
+
 def reaches_out(formula: str) -> bool:
     """Whether a formula calls the web, a program or another file."""
-    if formula.isascii():  # what each pattern needs, first (ASCII: case is only A-Z)
-        lowered = formula.lower()
-        if not ("|" in formula or "call" in lowered or "exec" in lowered or "rtd" in lowered
-                or "hyperlink" in lowered or "webservice" in lowered or "filterxml" in lowered
-                or "register.id" in lowered or _BRACKET_NUMBER.search(formula)):
-            return False
+    lowered = formula.lower()
+    if not formula.isascii() and any(c in formula for c in _LOOKALIKE_LETTERS):
+        lowered = formula.translate(_ASCII_LOOKALIKES).lower()
+    if not ("|" in formula or "call" in lowered or "exec" in lowered or "rtd" in lowered
+            or "hyperlink" in lowered or "webservice" in lowered or "filterxml" in lowered
+            or "register.id" in lowered or _BRACKET_NUMBER.search(formula)):
+        return False  # what each pattern needs is not there (most formulas): no regex run
     return bool(_LINK_OUT.search(formula) or _REACHES_OUT.search(
         _STRING_LITERAL.sub('""', formula)))
 
@@ -126,9 +134,45 @@ def template_cells(book: ReadBack, wb: Workbook) -> TemplateCells:
     return _template_cells(book, wb.sheetnames, lambda title: OpenpyxlSheet(wb[title]))
 
 
+_TEMPLATE_CACHE: dict[tuple[object, ...], TemplateCells] = {}
+_TEMPLATE_CACHE_SIZE = 16  # workbook shapes kept: a consolidation's workbooks share a few
+
+
 def _template_cells(book: ReadBack, titles: list[str],
                     sheet_of: Callable[[str], SheetSource]) -> TemplateCells:
-    """``template_cells`` for the sheets named ``titles``, each given by ``sheet_of``."""
+    """``template_cells`` for the sheets named ``titles``, each given by ``sheet_of``.
+
+    The formulas depend only on the template version, the language, where each block lies and
+    where each table's columns were found: workbooks of the same shape (a consolidation's,
+    mostly) share one answer, rendered once. Callers only read it."""
+    layout = book.layout
+    found_columns: dict[str, dict[str, int]] = {}
+    for sheet in layout.sheets:
+        if sheet.title not in titles:
+            continue
+        for block in sheet.blocks:
+            if block.spec.kind == "table":
+                ws = sheet_of(sheet.title)
+                bounds = ws.table(block.spec.name or "")
+                if bounds is not None:
+                    found_columns[block.spec.key] = table_columns(ws, bounds, block.spec,
+                                                                  book.words)
+    shape = (layout.version, book.words.language, tuple(titles),
+             tuple((b.spec.key, b.top, b.left, b.rows) for s in layout.sheets for b in s.blocks),
+             tuple((k, tuple(sorted(v.items()))) for k, v in sorted(found_columns.items())))
+    cached = _TEMPLATE_CACHE.get(shape)
+    if cached is None:
+        cached = _render_template_cells(book, titles, found_columns)
+        if len(_TEMPLATE_CACHE) >= _TEMPLATE_CACHE_SIZE:
+            _TEMPLATE_CACHE.pop(next(iter(_TEMPLATE_CACHE)))
+        _TEMPLATE_CACHE[shape] = cached
+    return cached
+
+
+def _render_template_cells(book: ReadBack, titles: list[str],
+                           found_columns: dict[str, dict[str, int]]) -> TemplateCells:
+    """The template's formula of every computed cell of the located layout; a table is
+    covered when it was found (``found_columns``: its columns, where their headers are)."""
     layout = book.layout
     formulas = FormulaRenderer(layout, book.words)
     make = Expected._make
@@ -140,11 +184,9 @@ def _template_cells(book: ReadBack, titles: list[str],
         for block in sheet.blocks:
             spec = block.spec
             if spec.kind == "table":
-                ws = sheet_of(sheet.title)
-                bounds = ws.table(spec.name or "")
-                if bounds is None:
+                found = found_columns.get(spec.key)
+                if found is None:
                     continue
-                found = table_columns(ws, bounds, spec, book.words)
                 moved = any(found.get(c.key) != block.column_of(c.key) for c in spec.cells)
                 for column in spec.cells:
                     col = found.get(column.key) if moved else block.column_of(column.key)
