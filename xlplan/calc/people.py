@@ -115,25 +115,11 @@ def in_zone(activity: str, zone: str) -> bool:
     return f";{excel_trim(activity).lower()};" in f";{listed};"
 
 
-def team_flag(action: Action, team: Sequence[TeamMember]) -> str | None:
-    """What the action plan flags about an action's person: ``no_person`` (effort but
-    nobody), ``not_on_team`` (someone the team does not list, when it lists anyone),
-    ``delegate`` (an activity in the person's competence or incompetence zone)."""
-    if not action.who:
-        return "no_person" if (action.effort or 0) > 0 else None
-    if not team:
-        return None
-    person = next((p for p in team if same_name(p.name, action.who)), None)
-    if person is None:
-        return "not_on_team"
-    if not action.activity:
-        return None
-    zones = (zone_text(person.competence), zone_text(person.incompetence))
-    return "delegate" if any(in_zone(action.activity, z) for z in zones) else None
-
-
 def team_flags(actions: Sequence[Action], team: Sequence[TeamMember]) -> list[str | None]:
-    """``team_flag`` of each action, each person found once."""
+    """What the action plan flags about each action's person: ``no_person`` (effort but
+    nobody), ``not_on_team`` (someone the team does not list, when it lists anyone),
+    ``delegate`` (an activity in the person's competence or incompetence zone); each person
+    found once (names compared as Excel's ``=`` does, case aside)."""
     people: dict[str, TeamMember] = {}
     for member in team:
         people.setdefault(member.name.lower(), member)
