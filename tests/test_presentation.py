@@ -193,3 +193,16 @@ def test_the_review_brief_writes_figures_as_the_locale_does(tag, currency, cash,
     assert cash in text
     assert as_of in text
     assert "2028-05-15" not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_tables_headers_are_distinct(language):
+    """Excel renames a table's second column of the same header (case aside): a structured
+    reference to either would then point at the wrong one, or at none."""
+    words = translations(language)
+    for sheet in sheet_specs():
+        for block in sheet.blocks:
+            if block.kind == "table":
+                headers = [words.label(f"{block.label_prefix}.{c.key}").casefold()
+                           for c in block.cells]
+                assert len(headers) == len(set(headers)), (block.key, headers)

@@ -105,6 +105,7 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
         "dashboard.outside_zone": team.actions_outside_zone,
         "dashboard.alignment": team.alignment_score,
     })
+    measure_of = _measures_by_title(plan)
     tables: dict[str, list[dict[str, object]]] = {
         "objectives": [{"missing": m, "priorities": linked.priorities, "initiatives":
                         linked.initiatives, "progress": linked.progress, "latest": year.latest,
@@ -116,7 +117,7 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
                     for v in r.reviews],
         "measures": [{"date": e.date, "number": e.number, "rank": e.rank,
                       "label": f"{m.period} - {m.objective}", "progress": e.progress,
-                      "status": e.status}
+                      "status": e.status, "measure": measure_of.get(m.objective.lower(), "")}
                      for m, e in zip(plan.review_measures, r.measures, strict=True)],
         "decisions": [{"date": e.date, "number": e.number, "rank": e.rank}
                       for e in r.decisions],
@@ -170,6 +171,16 @@ def cell_values(plan: Plan, results: PlanResults) -> CellValues:
         for month, value in enumerate(values, start=1):
             grids[f"funding_grid.{key}.m{month}"] = value
     return CellValues(fields, tables, grids)
+
+
+def _measures_by_title(plan: Plan) -> dict[str, str]:
+    """Each objective's measure by its title, case aside, as the measures table's formula
+    finds it (``=`` compares text so in a spreadsheet): a title more than one objective has
+    finds none."""
+    found: dict[str, list[str]] = {}
+    for objective in plan.objectives:
+        found.setdefault(objective.title.lower(), []).append(objective.measure or "")
+    return {title: measures[0] for title, measures in found.items() if len(measures) == 1}
 
 
 def _workload(team: PeopleResults) -> dict[str, object]:
