@@ -29,12 +29,12 @@ from .layout import (
     FIELD_VALUE_COLUMN,
     Layout,
     PlacedBlock,
-    SheetLayout,
     absolute,
     get_column_letter,
     legend_texts,
 )
-from .locale import PAPER_A4, PAPER_LETTER, LocaleFormats
+from .locale import LocaleFormats
+from .printing import set_up_sheet
 from .templates import BlockSpec, CellSpec, Translations
 from .writer import ExactWorksheet, PackageParts, excel_chart
 
@@ -44,12 +44,6 @@ _CellFormatKey = tuple[str, str | None, bool, bool, tuple[tuple[str, Any], ...] 
 QUOTE_PREFIX_STARTS = ("=", "+", "-", "@")
 MAX_COLUMN_WIDTH = 40  # a label longer than this wraps instead of widening its column
 MAX_HEADER_LINES = 4
-FREEZE_MAX_ROWS = 12  # a header row further down is not frozen: the panes would fill the screen
-WIDE_TABLE_COLUMNS = 8  # a table this wide keeps its first column in view, on screen and paper
-MIN_PRINT_SCALE = 0.5  # fit to width, but not much smaller than this: more pages wide instead
-PRINT_SCALE_SLACK = 0.1  # a tenth of a page over is shrunk to fit, not spilled onto a page
-DEFAULT_COLUMN_WIDTH = 8.43
-PAPER_WIDTH_CM = {PAPER_LETTER: 27.94, PAPER_A4: 29.7}  # landscape
 
 
 def needs_quote_prefix(text: str) -> bool:
@@ -394,52 +388,6 @@ class Renderer:
                     self.workbook.define_name(self.layout.list_name(spec.source),
                                               f"={self.layout.col(spec.source)}")
 
-    def _print_setup(self, ws: Worksheet, sheet: SheetLayout) -> None:
-        """Paper as the locale has it (A4, or Letter in the Americas' Letter countries), each
-        page of the tables with their header row, and a header and footer: the sheet and the
-        year, the page number of the count, confidentiality."""
-        ws.set_paper(self.formats.paper)
-        tables = [b for b in sheet.blocks if b.spec.kind == "table"]
-        if tables:
-            row = min(b.header_row for b in tables) - 1
-            ws.repeat_rows(row)
-        words = self.words
-        # no client text here: the batch fills client texts in where the sheets hold them,
-        # and a header escapes "&" and cuts at 255 characters (the first row has the client)
-        ws.set_header(f'&L&"-,Bold"&A&R{self.year}', {"margin": 0.3})
-        ws.set_footer(f"&L{words.label('print.confidential')}&C{words.label('print.page')} "
-                      "&P / &N", {"margin": 0.3})
-        ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
-        first = next((b for b in tables if b.left == 1), None)
-        names_rows = first is not None and first.width >= WIDE_TABLE_COLUMNS
-        pages = self._pages_wide(ws, PAPER_WIDTH_CM[self.formats.paper])
-        ws.fit_to_pages(pages, 0)
-        if pages > 1 and names_rows:
-            ws.repeat_columns(0)  # each page shows what its rows are
-
-    def _pages_wide(self, ws: Worksheet, paper_cm: float) -> int:
-        """How many pages wide a sheet prints: one, unless that would shrink it below
-        ``MIN_PRINT_SCALE`` (a wide table is then spread over pages, legible)."""
-        used = max((col for title, col in self.widths if title == ws.name), default=1)
-        total = sum(_column_cm(self.widths.get((ws.name, col)) or DEFAULT_COLUMN_WIDTH)
-                    for col in range(1, used + 1))
-        printable = paper_cm - 2 * 0.5 * 2.54  # left and right margins of half an inch
-        return max(1, math.ceil(total * MIN_PRINT_SCALE / printable - PRINT_SCALE_SLACK))
-
-    def _panes(self, ws: Worksheet, sheet: SheetLayout) -> None:
-        """Frozen panes: the tables' header row stays in view when it is near the top (a
-        table further down shows its headers in place of the column letters as one scrolls
-        it, in Excel), and the first column when a wide table names its rows there."""
-        tables = [b for b in sheet.blocks if b.spec.kind == "table"]
-        if not tables:
-            return
-        header = min(b.header_row for b in tables)
-        first = next((b for b in tables if b.left == 1), None)
-        rows = header if header <= FREEZE_MAX_ROWS else 0
-        cols = 1 if first is not None and first.width >= WIDE_TABLE_COLUMNS else 0
-        if rows or cols:
-            ws.freeze_panes(rows, cols)
-
     # -- sheets --------------------------------------------------------------------------
     def render(self, built: BuiltWorkbook, document: Document) -> None:
         output = PackageParts()  # XlsxWriter leaves the parts there, unzipped
@@ -477,9 +425,9 @@ class Renderer:
             for (title, row), lines in sorted(self.header_lines.items()):
                 if title == ws.name and lines > 1:
                     ws.set_row(row - 1, 15 * lines)
-            _page_setup(ws, protect=not has_inputs)
-            self._print_setup(ws, sheet)
-            self._panes(ws, sheet)
+            set_up_sheet(ws, sheet, {col: width for (title, col), width in self.widths.items()
+                                     if title == ws.name},
+                         self.formats, self.words, self.year, protect=not has_inputs)
         for ws, block in charts:
             add_chart(wb, ws, block, self.layout, self.words, self.sheets, self.formats.money)
         self._list_names()
@@ -503,24 +451,6 @@ def _groups(spec: BlockSpec) -> dict[str, list[str]]:
     for row_spec in spec.cells:
         by_value[row_spec.params[spec.groups]].append(row_spec.key)
     return {key: keys for keys in by_value.values() for key in keys}
-
-
-def _column_cm(width: float) -> float:
-    """A column's printed width: Excel's width in characters is 7 pixels each and 5 of
-    padding, at 96 pixels an inch."""
-    return (7 * width + 5) * 2.54 / 96
-
-
-def _page_setup(ws: Worksheet, protect: bool) -> None:
-    """Print landscape, no gridlines. A sheet a person types in is not
-    protected (Excel grows no table on a protected sheet; the client copy made by
-    ``finalize`` is); a sheet with nothing to type is, without a password (a guard against
-    typing over, not a secret)."""
-    if protect:
-        ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True,
-                        "sort": True})
-    ws.set_landscape()
-    ws.hide_gridlines(2)
 
 
 __all__ = ["BuiltWorkbook", "Document", "Renderer", "SheetCells"]
