@@ -66,13 +66,13 @@ def _print_setup(ws: Worksheet, tables: list[PlacedBlock], widths: Mapping[int, 
     ws.set_footer(f"&L{words.label('print.confidential')}&C{words.label('print.page')} "
                   "&P / &N", {"margin": 0.3})
     ws.set_margins(left=MARGIN_INCHES, right=MARGIN_INCHES, top=0.75, bottom=0.75)
-    pages = pages_wide(widths, PAPER_WIDTH_CM[formats.paper])
+    pages = _pages_wide(widths, PAPER_WIDTH_CM[formats.paper])
     ws.fit_to_pages(pages, 0)
     if pages > 1 and _names_its_rows(tables):
         ws.repeat_columns(0)  # each page shows what its rows are
 
 
-def pages_wide(widths: Mapping[int, float], paper_cm: float) -> int:
+def _pages_wide(widths: Mapping[int, float], paper_cm: float) -> int:
     """How many pages wide a sheet prints: one, unless that would shrink it below
     ``MIN_PRINT_SCALE`` (a wide table is then spread over pages, legible)."""
     total = sum(_column_cm(widths.get(col) or DEFAULT_COLUMN_WIDTH)
