@@ -143,12 +143,17 @@ def test_a_workbook_saved_by_libreoffice_keeps_its_formulas(example_plans, soffi
     assert [str(p) for p in book.problems if p.kind in ("formula", "type", "structure")] == []
 
 
-def test_workbooks_of_one_shape_share_the_template_formulas(example_plans, tmp_path):
+def test_workbooks_of_one_shape_share_the_template_formulas(example_plans, tmp_path,
+                                                             monkeypatch):
     """The template's formulas are rendered once per workbook shape: a second workbook of the
     same shape reuses them, and a formula typed over in it is still found at its cell."""
     from xlplan.reader import check as checking
 
     checking._TEMPLATE_CACHE.clear()
+    renders = []
+    render = checking._render_template_cells
+    monkeypatch.setattr(checking, "_render_template_cells",
+                        lambda *args: renders.append(1) or render(*args))
     first = tmp_path / "first.xlsx"
     first.write_bytes(render_bytes(example_plans["boutique"]))
     assert not [p for p in check_workbook(first).problems if p.kind == "formula"]
@@ -161,5 +166,5 @@ def test_workbooks_of_one_shape_share_the_template_formulas(example_plans, tmp_p
 
     second = edited(example_plans["boutique"], tmp_path / "second.xlsx", type_over)
     found = [p for p in check_workbook(second).problems if p.kind == "formula"]
-    assert len(checking._TEMPLATE_CACHE) == 1
+    assert len(checking._TEMPLATE_CACHE) == 1 and len(renders) == 1
     assert len(found) == 1 and found[0].message.startswith("cellule calculée écrasée")
