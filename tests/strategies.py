@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import yaml
 from hypothesis import strategies as st
 
 from xlplan import Plan, validate_plan
@@ -196,3 +197,83 @@ def plans(draw: st.DrawFn, max_items: int = 8) -> Plan:
         "survey": draw(st.lists(survey_entries(titles), max_size=4)),
     }
     return validate_plan(data, "generated")
+
+
+# --- YAML texts: what a plan file's reader meets ---------------------------------------------
+
+# Plain scalars whose type YAML 1.1 decides from their text (PyYAML's resolver), and texts
+# that are not plain scalars at all: anchors, aliases, tags, merge keys, flow collections.
+YAML_TOKENS = st.sampled_from([
+    "yes", "No", "ON", "off", "true", "False", "~", "null", "NULL", "", "0", "-0", "+12", "00",
+    "012", "0o17", "0x1F", "-0x1f", "0b101", "1_000", "1:30", "-190:20:30", "190:20:30.15",
+    "1.5", "-1.5", "1.5e+3", "1.5e3", "3.", ".5", "-.5", "1_0.5", ".inf", "-.INF", ".NaN",
+    "2027-01-31", "2027-02-30", "2027-1-5 10:00:00", "2027-01-31T10:00:00Z",
+    "2027-01-31 10:00:00.5 +01:00", "9999-12-31", "=", "<<", "a b", "é ñ", "'yes'", '"012"',
+    "'it''s'", '"a\\tb"', "&a 1", "*a", "&b [1, 2]", "*b", "!!str 5", "!!int 5", "!!int x",
+    "!!float 1", "!!timestamp 2027-01-01", "!!binary aGk=", "!foo bar", "! plain",
+    "{a: 1, b: [x, yes]}", "[]", "{}", "[1, [2, [3]]]", "{? [a]: 1}", "{<<: {a: 1}}",
+    "1" * 1001, "x" * 1001, "- a", "a: b", "|", "|\n  literal"])
+YAML_KEYS = st.sampled_from(["a", "b", "title", "1", "01", "yes", "~", "<<", "=", '"a"',
+                             "'b'", "2027-01-01", "1.0", "? x", "&k a", "*k", "!!str 1"])
+
+
+def _yaml_block(value: Any, indent: str) -> list[str]:
+    if isinstance(value, dict):
+        out: list[str] = []
+        for key, item in value.items():
+            key = key.split("#")[0]
+            if isinstance(item, dict | list) and item:
+                out += [f"{indent}{key}:", *_yaml_block(item, indent + "  ")]
+            else:
+                out.append(f"{indent}{key}: {_yaml_inline(item)}")
+        return out or [f"{indent}{{}}"]
+    if isinstance(value, list):
+        out = []
+        for item in value:
+            if isinstance(item, dict | list) and item:
+                inner = _yaml_block(item, indent + "  ")
+                out += [f"{indent}- {inner[0].lstrip()}", *inner[1:]]
+            else:
+                out.append(f"{indent}- {_yaml_inline(item)}")
+        return out or [f"{indent}[]"]
+    return [f"{indent}{value}"]
+
+
+def _yaml_inline(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{}" if not value else "{" + ", ".join(
+            f"{k.split('#')[0]}: {_yaml_inline(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_yaml_inline(v) for v in value) + "]"
+    return str(value)
+
+
+_YAML_TREES = st.recursive(
+    YAML_TOKENS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        # numbered so that one key may come twice in a mapping (a duplicate key)
+        st.lists(st.tuples(YAML_KEYS, inner), max_size=4).map(
+            lambda pairs: {f"{k}#{i}": v for i, (k, v) in enumerate(pairs)})),
+    max_leaves=12)
+_DATA = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.dates(),
+              st.text(max_size=12)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.text(max_size=6), inner, max_size=4)),
+    max_leaves=12)
+
+
+@st.composite
+def yaml_texts(draw: st.DrawFn) -> str:
+    """A YAML text: written by hand (any token where a value goes, in block or flow style,
+    keys that may repeat), or written by PyYAML from data in one of its styles."""
+    if draw(st.booleans()):
+        tree = draw(_YAML_TREES)
+        if draw(st.booleans()):
+            return _yaml_inline(tree)
+        return "\n".join(_yaml_block(tree, "")) + draw(st.sampled_from(["", "\n", "\n---\nx"]))
+    return yaml.safe_dump(draw(_DATA), allow_unicode=draw(st.booleans()),
+                          default_flow_style=draw(st.sampled_from([False, True, None])),
+                          default_style=draw(st.sampled_from([None, '"', "'", "|"])),
+                          width=draw(st.sampled_from([20, 80])))
