@@ -21,7 +21,7 @@ from typing import Any
 
 from xlsxwriter.packager import Packager
 from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import CellFormulaTuple, Worksheet
 
 
 def exact_number(number: float) -> str:
@@ -48,6 +48,19 @@ class ExactWorksheet(Worksheet):  # type: ignore[misc]
                 or _DYNAMIC_ARRAY_NAMES.search(formula)):
             return str(super()._prepare_formula(formula, expand_future_functions))
         return formula.removeprefix("{").removeprefix("=").removesuffix("}")
+
+    def _write_formula(self, row: int, col: int, formula: str, cell_format: Any = None,
+                       value: Any = 0) -> int:
+        """XlsxWriter's own, less its search for dynamic-array functions (a second regular
+        expression per formula) when the formula names none of them: a plain formula is
+        stored as XlsxWriter stores it, stripped of its "="."""
+        if (not formula or formula.startswith("{") or self.constant_memory
+                or self.use_future_functions or _DYNAMIC_ARRAY_NAMES.search(formula)):
+            return int(super()._write_formula(row, col, formula, cell_format, value))
+        if self._check_dimensions(row, col):
+            return -1
+        self.table[row][col] = CellFormulaTuple(formula.removeprefix("="), cell_format, value)
+        return 0
 
     def _xml_number_element(self, number: float, attributes: Any = ()) -> None:
         attr = "".join(f' {k}="{self._escape_attributes(v)}"' for k, v in attributes)
