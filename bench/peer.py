@@ -10,8 +10,9 @@ How it is made (nothing of this is timed):
 2. Write the program. The calls become one Python function of plain XlsxWriter calls, in the
    renderer's order (``o3.write_formula(6, 2, "=SUM(...)", o17, 1250.0)``), compiled once.
    Nothing is left in it but XlsxWriter's own work: no loop, no lookup, no computed value.
-   It is the fastest any program could write this content with XlsxWriter, so the one-off
-   target (xlplan at most as slow as it) is a hard one.
+   It is the fastest any program could write this content with these XlsxWriter calls.
+   The one-off target compares xlplan with it on XlsxWriter's own Worksheet (``plain``);
+   on xlplan's ExactWorksheet, what is left between the two is xlplan's own work.
 3. What xlplan writes outside XlsxWriter the peer writes too, by the cheapest direct means:
    - worksheets of xlplan's own class (``ExactWorksheet``: numbers as their shortest exact
      text, ``t="str"`` for an empty text result, formulas without XlsxWriter's 29 regular
