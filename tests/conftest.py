@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,13 @@ from xlplan.model import Language
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+# The suite's commands keep their cache (compiled templates, parsed template data) in a
+# directory of their own, never the user's; set before xlplan reads it, and inherited by
+# every command the tests run as a process.
+_CACHE = tempfile.mkdtemp(prefix="xlplan-test-cache-")
+os.environ["XLPLAN_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))

@@ -6,17 +6,30 @@ rendered with placeholder column letters, and rendered again only for a column w
 it reads differently (``_GridRow``): a row of twelve months costs one render, or a few.
 Only functions that Excel 2010+ and LibreOffice 7.4 both compute are used (no XLOOKUP, LET,
 FILTER or dynamic arrays).
+
+A template is compiled once per process, and its bytecode kept across processes by Jinja's
+``FileSystemBytecodeCache`` in xlplan's cache directory (``templates.cache_dir``), with what it
+reads from its context: a run whose templates are all cached compiles none.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import marshal
+import pickle
+import sys
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from io import BytesIO
+from types import CodeType
+from typing import IO, Any, BinaryIO
 
 import jinja2
-import jinja2.meta
+from jinja2 import nodes
+from jinja2.bccache import Bucket, bc_magic
+from jinja2.compiler import CodeGenerator, Frame
 
+from .cache import cache_dir, seal, unseal
 from .layout import Layout, PlacedBlock, get_column_letter
 from .templates import CellSpec, GridColumn, Translations
 
@@ -26,8 +39,8 @@ PREVIOUS = "\x02"  # placeholder for the letter of the column before it
 _MISSING = object()  # a column param a template asked for and the column does not have
 BlockRef = tuple[str, int, int, str]  # a block (key, top, left) and one of its row/column keys
 
-_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
-                          keep_trailing_newline=False)
+_READS = "xlplan_reads"  # the compiled module's list of the names the template reads
+_FORMAT = "xlplan-formulas/1"  # what _Generator writes: to change with it
 
 
 def string_literal(text: str) -> str:
@@ -35,15 +48,150 @@ def string_literal(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+class _Generator(CodeGenerator):
+    """Jinja's code generator, noting as it goes the names the template reads from its context
+    as ``jinja2.meta.find_undeclared_variables`` does (its ``TrackingCodeGenerator``: the same
+    frames, the same test), and writing them into the compiled module (``_READS``): a template
+    loaded from the bytecode cache knows them without being parsed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reads: set[str] = set()
+
+    def enter_frame(self, frame: Frame) -> None:
+        super().enter_frame(frame)
+        for action, param in frame.symbols.loads.values():
+            if action == "resolve" and param not in self.environment.globals:
+                self.reads.add(param)
+
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        super().visit_Template(node, frame)
+        self.writeline(f"{_READS} = {sorted(self.reads)!r}")
+
+
+class _Environment(jinja2.Environment):
+    code_generator_class = _Generator
+
+
+def _source(name: str) -> str:
+    """The loader of formula templates: a template's name is its source."""
+    return name
+
+
+class _SealedBucket(Bucket):
+    """Jinja's bucket (its magic, which holds Jinja's bytecode format and Python's version, the
+    source's checksum, the marshalled code), sealed by a digest of those bytes and its key
+    (``templates.seal``): a file changed, truncated or another's is not unmarshalled."""
+
+    def load_bytecode(self, f: BinaryIO) -> None:
+        """``Bucket.load_bytecode`` on the sealed bytes, its checks made on the bytes
+        ``Bucket.write_bytecode`` writes: 5 times faster than its ``pickle.load`` and
+        ``marshal.load`` from a file object (a few ms a run)."""
+        self.reset()
+        payload = unseal(f.read(), self.key)
+        head = bc_magic + pickle.dumps(self.checksum, 2)
+        if payload is None or not payload.startswith(head):
+            return
+        code = marshal.loads(memoryview(payload)[len(head):])
+        if isinstance(code, CodeType):
+            self.code = code
+
+    def write_bytecode(self, f: IO[bytes]) -> None:
+        out = BytesIO()
+        super().write_bytecode(out)
+        f.write(seal(out.getvalue(), self.key))
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file-system bytecode cache (a file per template, written aside and renamed over),
+    its keys salted with all a compiled template depends on besides its source, its buckets
+    sealed, and never failing a run: a file that cannot be read or written is compiled."""
+
+    def __init__(self, directory: str, salt: str) -> None:
+        super().__init__(directory, "jinja-%s.cache")
+        self.salt = salt
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return super().get_cache_key(f"{self.salt}\n{name}", filename)
+
+    def get_bucket(self, environment: jinja2.Environment, name: str, filename: str | None,
+                   source: str) -> Bucket:
+        bucket = _SealedBucket(environment, self.get_cache_key(name, filename),
+                               self.get_source_checksum(source))
+        self.load_bytecode(bucket)
+        return bucket
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(Exception):  # Jinja's raises: a cache is not worth a failed run
+            super().dump_bytecode(bucket)
+
+
+def _salt(env: jinja2.Environment) -> str:
+    """What a template's compiled code depends on besides its source: Jinja's and Python's
+    versions (the bucket's magic has only Jinja's bytecode format and Python's major and minor
+    version), our generator, and the environment's settings that the code generator reads."""
+    return repr((_FORMAT, jinja2.__version__, sys.version, sys.implementation.cache_tag,
+                 env.block_start_string, env.block_end_string, env.variable_start_string,
+                 env.variable_end_string, env.comment_start_string, env.comment_end_string,
+                 env.line_statement_prefix, env.line_comment_prefix, env.trim_blocks,
+                 env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline,
+                 env.optimized, env.is_async, env.sandboxed, env.autoescape,
+                 env.finalize is not None, sorted(env.extensions), sorted(env.filters),
+                 sorted(env.tests), sorted(env.globals)))
+
+
 @functools.cache
+def _environment() -> jinja2.Environment:
+    env = _Environment(undefined=jinja2.StrictUndefined, autoescape=False,
+                       keep_trailing_newline=False, loader=jinja2.FunctionLoader(_source),
+                       cache_size=0)  # _template keeps each template
+    directory = cache_dir()
+    if directory is not None:
+        env.bytecode_cache = _BytecodeCache(directory, _salt(env))
+    return env
+
+
+def _loaded(env: jinja2.Environment, source: str) -> tuple[jinja2.Template, frozenset[str]]:
+    template = env.get_template(source)
+    module: dict[str, Any] = template.root_render_func.__globals__
+    return template, frozenset(module[_READS])
+
+
+@functools.cache
+def _template(source: str) -> tuple[jinja2.Template, frozenset[str]]:
+    """A template, compiled or loaded from the bytecode cache, and the names it reads."""
+    env = _environment()
+    try:
+        return _loaded(env, source)
+    except Exception:
+        if env.bytecode_cache is None:
+            raise
+    # cached code that did not load (or not as this module writes it): compiled as the loader
+    # does (the same code, the same error if the template has one), and cached in its place
+    code = env.compile(source, source)
+    template = env.template_class.from_code(env, code, env.make_globals(None))
+    module: dict[str, Any] = template.root_render_func.__globals__
+    reads = frozenset(module[_READS])
+    cache = env.bytecode_cache
+    bucket = _SealedBucket(env, cache.get_cache_key(source), cache.get_source_checksum(source))
+    bucket.code = code
+    cache.set_bucket(bucket)
+    return template, reads
+
+
 def _compile(source: str) -> jinja2.Template:
-    return _ENV.from_string(source)
+    return _template(source)[0]
 
 
-@functools.cache
 def _reads(source: str) -> frozenset[str]:
     """The names a template reads from its context (``prev``, ``col_params``...)."""
-    return frozenset(jinja2.meta.find_undeclared_variables(_ENV.parse(source)))
+    return _template(source)[1]
 
 
 def _ref(block: PlacedBlock, key: str) -> BlockRef:
