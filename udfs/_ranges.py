@@ -39,12 +39,14 @@ def readable_errors(function: Callable[P, R]) -> Callable[P, R | str]:
     return wrapper
 
 
+_LANGUAGES = {lang.value: lang for lang in Language}  # Language(text), by a dict's lookup
+
+
 def language(value: Any) -> Language:
-    text = str(value or "en").strip().lower()
-    try:
-        return Language(text)
-    except ValueError:
-        raise UdfError(f"language must be fr, es or en (got {value!r})") from None
+    found = _LANGUAGES.get(str(value or "en").strip().lower())
+    if found is None:
+        raise UdfError(f"language must be fr, es or en (got {value!r})")
+    return found
 
 
 def number(value: Any, name: str, default: float | None = None) -> float:
@@ -115,31 +117,99 @@ def _cell(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
+def _same(row: dict[str, Any]) -> dict[str, Any]:
+    return row
+
+
 def records(rows: Any, keys: Sequence[str], model: type[BaseModel], labels: str,
-            convert: Callable[[dict[str, Any]], dict[str, Any]] = lambda r: r,
+            convert: Callable[[dict[str, Any]], dict[str, Any]] = _same,
             what: str = "row") -> list[Any]:
     """Rows of a range as validated models; the header row (the table's column labels in
-    any language, ``labels`` being their prefix) and empty rows are skipped."""
+    any language, ``labels`` being their prefix) and empty rows are skipped.
+
+    The rows are validated together, by one call of the model's own validator over the list
+    (a row validates there exactly as alone: tests/test_udfs_ranges.py). When that fails, or
+    reading a row does, the rows read so far are validated again one by one, in order: what
+    is told is what validating each row as soon as it was read told (the first bad row, by
+    its number in the range; else the reading's own error)."""
     if rows is None:
         return []
     if rows and not isinstance(rows[0], list | tuple):
         rows = [rows]  # a single row comes as a flat list
-    out = []
+    found: list[dict[str, Any]] = []  # each row's values, as the model is given them
+    skipped: list[int] = []  # the numbers of the header and empty rows
+    width = len(keys)
+    try:
+        for index, row in enumerate(rows, start=1):
+            kind = type(row)
+            if kind is list or kind is tuple:
+                data = {}
+                # _cell, inlined; zip without strict=False, a keyword that costs per row
+                for key, value in zip(keys, row):  # noqa: B905
+                    kind = type(value)
+                    if kind is float:
+                        data[key] = int(value) if value.is_integer() else value
+                    elif kind is str:
+                        if value.strip():
+                            data[key] = value
+                    elif kind is int:
+                        data[key] = value
+                    elif value is not None:
+                        value = _cell(value)
+                        if value is not None:
+                            data[key] = value
+                # nothing read: an empty row, if the cells past the keys are empty too
+                if not data and all(_cell(v) is None for v in row[width:]):
+                    skipped.append(index)
+                    continue
+            else:  # not a row as Excel passes one: read as always, cell by cell
+                cells = [_cell(v) for v in row]
+                if all(c is None for c in cells):
+                    skipped.append(index)
+                    continue
+                data = {k: c for k, c in zip(keys, cells, strict=False) if c is not None}
+            if index == 1 and isinstance(row[0], str) and row[0].strip().casefold() in (
+                    _header_words(labels, keys[0])):
+                skipped.append(index)
+                continue
+            found.append(data if convert is _same else convert(data))
+    except Exception:
+        _first_problem(model, found, skipped, what)  # a bad row before this one tells first
+        raise
+    try:
+        return (_VALIDATORS.get(model) or _validator(model))(found)
+    except Exception:
+        _first_problem(model, found, skipped, what)
+        raise  # not expected: each row validates alone as in the list
+
+
+_VALIDATORS: dict[type[BaseModel], Callable[[list[dict[str, Any]]], list[Any]]] = {}
+
+
+def _validator(model: type[BaseModel]) -> Callable[[list[dict[str, Any]]], list[Any]]:
+    """What validates a list of the model's rows: the model's own validator, over a list,
+    built at the first call that needs it (pydantic's TypeAdapter is not imported before)."""
+    from pydantic import TypeAdapter
+
+    validate = _VALIDATORS[model] = TypeAdapter(
+        list[model]).validator.validate_python  # type: ignore[valid-type]
+    return validate
+
+
+def _first_problem(model: type[BaseModel], found: list[dict[str, Any]], skipped: list[int],
+                   what: str) -> None:
+    """Validate the rows one by one, in order, as each was before: the first bad row raises,
+    numbered as in the range (the skipped rows counted)."""
     validate = model.model_validate
-    for index, row in enumerate(rows, start=1):
-        cells = [_cell(v) for v in row]  # None for an empty cell (None or blank text)
-        if all(c is None for c in cells):
-            continue
-        if index == 1 and isinstance(row[0], str) and row[0].strip().casefold() in (
-                _header_words(labels, keys[0])):
-            continue
-        data = {k: c for k, c in zip(keys, cells, strict=False) if c is not None}
-        values = convert(data)
+    gaps, index = set(skipped), 0
+    for data in found:
+        index += 1
+        while index in gaps:
+            index += 1
         try:
-            out.append(validate(values))
+            validate(data)
         except ValidationError as exc:
             raise _invalid(exc, f"{what} {index}") from None
-    return out
 
 
 @functools.cache

@@ -126,13 +126,15 @@ def PLAN_DECISION(score: Any, lang: Any = None) -> str:
     return translations(language(lang)).choice("decision", decision.value)
 
 
-def _funding_lines(rows: Any, what: str) -> list[FundingLine]:
-    def convert(row: dict[str, Any]) -> dict[str, Any]:
-        if "monthly" in row and not isinstance(row["monthly"], bool):
-            row["monthly"] = code("yesno", row["monthly"], "no") == "yes"
-        return row
+def _monthly(row: dict[str, Any]) -> dict[str, Any]:
+    """A funding row's yes/no label (in any language) as true or false."""
+    if "monthly" in row and not isinstance(row["monthly"], bool):
+        row["monthly"] = code("yesno", row["monthly"], "no") == "yes"
+    return row
 
-    return records(rows, _columns("uses"), FundingLine, "funding_line", convert, what=what)
+
+def _funding_lines(rows: Any, what: str) -> list[FundingLine]:
+    return records(rows, _columns("uses"), FundingLine, "funding_line", _monthly, what=what)
 
 
 def _funding(uses: Any, sources: Any, opening_cash: Any) -> funding.FundingPlan:
@@ -179,12 +181,7 @@ def PLAN_FUNDING_CHECK(uses: Any, sources: Any, opening_cash: Any = None,
 @readable_errors
 def PLAN_SMART(objective: Any, lang: Any = None) -> str:
     """Which SMART elements an objective lacks (S, M, T, why, owner), or OK."""
-    def convert(row: dict[str, Any]) -> dict[str, Any]:
-        if "category" in row:
-            row["category"] = code("category", row["category"], "financial")
-        return row
-
-    rows = records(objective, _columns("objectives"), Objective, "objectives", convert,
+    rows = records(objective, _columns("objectives"), Objective, "objectives", _category,
                    what="objective row")
     if len(rows) != 1:
         raise ValueError(f"give one objective row (got {len(rows)})")
@@ -192,3 +189,10 @@ def PLAN_SMART(objective: Any, lang: Any = None) -> str:
     missing = objectives.missing_smart(rows[0])
     shown = [words.choice("smart", m) if m in ("why", "owner") else m for m in missing]
     return " ".join(shown) or words.choice("smart", "complete")
+
+
+def _category(row: dict[str, Any]) -> dict[str, Any]:
+    """An objective row's category label (in any language) as its code."""
+    if "category" in row:
+        row["category"] = code("category", row["category"], "financial")
+    return row
