@@ -7,6 +7,8 @@ from datetime import date
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
 from tests.conftest import in_language
@@ -148,6 +150,27 @@ def test_the_formula_fast_path_writes_what_xlsxwriter_would(example_plans, monke
     assert sheet._prepare_formula("{=SUM(A1:A3)}") == "SUM(A1:A3)"
     monkeypatch.setattr(ExactWorksheet, "_prepare_formula", Worksheet._prepare_formula)
     assert render_bytes(plan) == fast
+
+
+_FORMULA_PARTS = st.sampled_from([
+    "SUM(", "IF(", "IFNA(", "IFERROR(", "CONCAT(", "XLOOKUP(", "FILTER(", "SINGLE(", "xSINGLE(",
+    "1INGLE(", "INGLE(", "STDEV.S(", "T.TEST(", "ISO.CEILING(", "X.IFNA(", "aIFNA(", "_IFNA(",
+    "_xlfn.IFNA(", "Sum(", "sum(", "COUNTIFS(", "SUMPRODUCT(", "DAYS(", "A1", "B$2", ")", ",",
+    "(", " ", "=", "{", "}", '"IFNA("', "Actions[due]", "'Plan d''action'!A1", "1", "."])
+
+
+@given(st.lists(_FORMULA_PARTS, max_size=12).map("".join), st.booleans())
+def test_the_formula_preparation_is_xlsxwriters_for_any_formula(formula, future):
+    """ExactWorksheet prepares any formula as XlsxWriter does, for a cell (dynamic-array
+    prefixes) and for a conditional format, validation or table column (future functions
+    too): names tried one by one give XlsxWriter's own answer, whatever sits around them."""
+    from xlsxwriter.worksheet import Worksheet
+
+    from xlplan.workbook.writer import ExactWorksheet
+
+    sheet = ExactWorksheet()
+    assert sheet._prepare_formula(formula, future) == Worksheet._prepare_formula(
+        sheet, formula, future)
 
 
 def test_the_locale_comes_from_language_and_currency_and_sets_the_formats():

@@ -15,8 +15,10 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import re
+from types import SimpleNamespace
 from typing import Any
 
 from xlsxwriter.packager import Packager
@@ -42,10 +44,28 @@ _DYNAMIC_ARRAY_NAMES = re.compile(
     r"TOROW|UNIQUE|VSTACK|WRAPCOLS|WRAPROWS|XLOOKUP|_xlfn\.")
 
 
+# Where XlsxWriter also gives the functions newer than Excel 2007 their prefix (the formulas
+# of conditional formats, validations and table columns: about a hundred more expressions),
+# a formula is left as it is when XlsxWriter leaves each function it calls as it is: each
+# name (an upper-case run before "(") is tried once through XlsxWriter's own preparation.
+_CALLED = re.compile(r"[A-Z][A-Z0-9._]*(?=\()")
+_PREPARING = SimpleNamespace(use_future_functions=False)
+
+
+@functools.cache
+def _left_alone(name: str) -> bool:
+    """Whether XlsxWriter's preparation, future functions included, leaves a call of ``name``
+    as it is. The probe puts "(" before the name: a word boundary, and a character for its
+    "\\SINGLE\\(" (any character, then INGLE)."""
+    probe = f"({name}("
+    return bool(Worksheet._prepare_formula(_PREPARING, probe, True) == probe)
+
+
 class ExactWorksheet(Worksheet):  # type: ignore[misc]
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        if (self.use_future_functions or expand_future_functions
-                or _DYNAMIC_ARRAY_NAMES.search(formula)):
+        if (self.use_future_functions or _DYNAMIC_ARRAY_NAMES.search(formula)
+                or (expand_future_functions
+                    and not all(map(_left_alone, _CALLED.findall(formula))))):
             return str(super()._prepare_formula(formula, expand_future_functions))
         return formula.removeprefix("{").removeprefix("=").removesuffix("}")
 
