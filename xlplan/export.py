@@ -7,7 +7,11 @@ import re
 from typing import Any
 
 import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.representer import SafeRepresenter
+from yaml.resolver import Resolver
 
+from .collector import collector_paused
 from .model import Plan
 
 # Text libyaml's emitter writes as PyYAML's own does (checked by tests/test_scale_export.py):
@@ -17,6 +21,122 @@ from .model import Plan
 _NOT_LIKE_PYYAML = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
 _ESCAPED = re.compile(r"\\[rbfu]")
 _FAST_DUMPER = getattr(yaml, "CSafeDumper", None)  # libyaml's emitter, when PyYAML has it
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
+_RESOLVE: Any = Resolver.resolve  # the implicit tag of a value, as PyYAML finds it
+
+
+class _NotPlain(Exception):
+    """Data the plain representation does not take: PyYAML's own representer does it."""
+
+
+def _float_text(value: float) -> str:
+    """``SafeRepresenter.represent_float``'s text of a float."""
+    if value != value or (value == 0.0 and value == 1.0):
+        return ".nan"
+    if value == SafeRepresenter.inf_value:
+        return ".inf"
+    if value == -SafeRepresenter.inf_value:
+        return "-.inf"
+    text = repr(value).lower()
+    if "." not in text and "e" in text:
+        text = text.replace("e", ".0e", 1)
+    return text
+
+
+def plain_nodes(data: Any) -> Node:
+    """The node tree PyYAML's SafeRepresenter makes of plain data (``yaml.dump`` with no
+    default style, block style and keys in their order), made without its per-value lookups:
+    dicts, lists, texts, ints, floats, booleans and None, no dict or list twice (the
+    representer would make it an alias). Anything else raises _NotPlain."""
+    seen: set[int] = set()
+
+    def node(value: Any) -> Node:
+        kind = type(value)
+        if kind is str:
+            return ScalarNode(_STR, value)
+        if kind is dict:
+            if id(value) in seen:
+                raise _NotPlain
+            seen.add(id(value))
+            return MappingNode(_MAP, [(node(k), node(v)) for k, v in value.items()],
+                               flow_style=False)
+        if kind is list:
+            if id(value) in seen:
+                raise _NotPlain
+            seen.add(id(value))
+            return SequenceNode(_SEQ, [node(v) for v in value], flow_style=False)
+        if kind is float:
+            return ScalarNode(_FLOAT, _float_text(value))
+        if kind is int:
+            return ScalarNode(_INT, str(value))
+        if kind is bool:
+            return ScalarNode(_BOOL, "true" if value else "false")
+        if value is None:
+            return ScalarNode(_NULL, "null")
+        raise _NotPlain
+
+    return node(data)
+
+
+class _PlainRepresenting:
+    """A dumper's representation of plain data through ``plain_nodes`` (the same nodes, so
+    the same text), and its emitter's look-ups of each text's implicit tag remembered: a plan
+    repeats its statuses, people and dates thousands of times. Anything else, or another
+    style, goes the dumper's own way (a SafeRepresenter and Resolver)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        dumper: Any = self
+        self._implicit_tags: dict[str, Any] = {}
+        self._default_tag = dumper.DEFAULT_SCALAR_TAG
+        self._by_path = bool(dumper.yaml_path_resolvers)  # then each look-up is PyYAML's
+
+    def represent(self, data: Any) -> None:
+        dumper: Any = self
+        if dumper.default_style is not None or dumper.default_flow_style is not False or (
+                dumper.sort_keys):
+            SafeRepresenter.represent(dumper, data)
+            return
+        try:
+            node = plain_nodes(data)
+        except (_NotPlain, RecursionError):  # PyYAML's way, which says what it says
+            SafeRepresenter.represent(dumper, data)
+            return
+        dumper.serialize(node)  # then reset as BaseRepresenter.represent does
+        dumper.represented_objects = {}
+        dumper.object_keeper = []
+        dumper.alias_key = None
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not ScalarNode or self._by_path:
+            return _RESOLVE(self, kind, value, implicit)
+        if not implicit[0]:  # no implicit resolver is tried: the default tag
+            return self._default_tag
+        tag = self._implicit_tags.get(value)
+        if tag is None:  # the implicit resolvers of a text: by its first character, in order
+            tag = self._implicit_tags[value] = _RESOLVE(self, kind, value, implicit)
+        return tag
+
+
+class _SafeDumper(_PlainRepresenting, yaml.SafeDumper):
+    """PyYAML's emitter, the plain representation."""
+
+
+_DUMPER: type[Any] = _SafeDumper
+if _FAST_DUMPER is not None:
+    class _FastDumper(_PlainRepresenting, _FAST_DUMPER):  # type: ignore[misc,valid-type]
+        """libyaml's emitter, the plain representation."""
+
+    _DUMPER = _FastDumper
 
 
 def plan_data(plan: Plan) -> dict[str, Any]:
@@ -39,10 +159,12 @@ def _like_pyyaml(data: Any) -> bool:
 
 
 def dump_plan(plan: Plan, fmt: str = "yaml") -> str:
-    data = plan_data(plan)
-    if fmt == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    dumper = yaml.SafeDumper
-    if _FAST_DUMPER is not None and _like_pyyaml(data):
-        dumper = _FAST_DUMPER  # the same text; the emitter in C, not in Python
-    return str(yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100))
+    with collector_paused():  # the nodes of a large plan live until it is written
+        data = plan_data(plan)
+        if fmt == "json":
+            return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        dumper = _SafeDumper
+        if _FAST_DUMPER is not None and _like_pyyaml(data):
+            dumper = _DUMPER  # the same text; the emitter in C, not in Python
+        return str(yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True,
+                             width=100))

@@ -9,22 +9,23 @@ cell was typed over.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..calc import arith, people, reviews
 from ..calc.funding import MONTHS
+from ..collector import collector_paused
 from ..model import Plan, Status
 from ..results import WORKLOAD_ROWS, PlanResults, compute
 from ..workbook.formulas import FormulaRenderer
 from ..workbook.layout import FIELD_VALUE_COLUMN, Layout
 from ..workbook.locale import client_locale
-from .sources import BookSource, OpenpyxlSheet, SheetSource
-from .workbook import CellProblem, ReadBack, read_workbook, table_columns
+from .sources import BookSource, CellsSheet, OpenpyxlSheet, SheetSource
+from .workbook import CellProblem, ReadBack, cell_getter, read_workbook, table_columns
 
 _QUOTES_AND_SPACES = re.compile(r"[\s'$]")
 
@@ -70,12 +71,22 @@ def _method_checks(book: ReadBack, layout: Layout) -> None:
                          "funding_negative", balance=money(plan, balance), month=month)
 
 
+_MONEY: dict[tuple[type, str, str, str], str] = {}  # each amount written once per currency
+_MONEY_SIZE = 4096
+
+
 def money(plan: Plan, amount: float) -> str:
     """An amount of the plan's currency as its locale writes it: -10 000,00 €, -£10,000.00."""
-    from babel.numbers import format_currency
+    currency, locale = plan.client.currency, client_locale(plan).replace("-", "_")
+    key = (type(amount), repr(amount), currency, locale)  # repr: -0.0 is not 0.0
+    text = _MONEY.get(key)
+    if text is None:
+        from babel.numbers import format_currency
 
-    return format_currency(amount, plan.client.currency,
-                           locale=client_locale(plan).replace("-", "_"))
+        if len(_MONEY) >= _MONEY_SIZE:
+            _MONEY.clear()
+        text = _MONEY[key] = format_currency(amount, currency, locale=locale)
+    return text
 
 
 class Expected(NamedTuple):
@@ -214,11 +225,6 @@ def _render_template_cells(book: ReadBack, titles: list[str],
     return out
 
 
-def _expected_here(expected: Expected | None, formula: str) -> bool:
-    return expected is not None and (expected.required or _normal(formula) == _normal(
-        expected.formula or ""))
-
-
 def foreign_formulas(wb: Workbook, expected: TemplateCells
                      ) -> list[tuple[Worksheet, int, int, str]]:
     """Formulas a person typed where the template has none (``input_formula``: an input cell,
@@ -235,13 +241,24 @@ def _foreign_formulas(sheets: list[tuple[str, SheetSource]], expected: TemplateC
     found = []
     for title, ws in sheets:
         cells = expected.get(title)
-        for row, col, value in ws.formula_cells():
+        for (row, col), value in _formula_items(ws):
             text = value if type(value) is str else formula_text(value)
             if reaches_out(text):
                 found.append((title, row, col, "outside_formula"))
-            elif cells is not None and not _expected_here(cells.get((row, col)), text):
-                found.append((title, row, col, "input_formula"))
+            elif cells is not None:
+                here = cells.get((row, col))  # the template's formula is expected here
+                if here is None or not (here.required or _normal(text) == _normal(
+                        here.formula or "")):
+                    found.append((title, row, col, "input_formula"))
     return found
+
+
+def _formula_items(ws: SheetSource) -> Iterable[tuple[tuple[int, int], Any]]:
+    """``ws.formula_cells()`` as ((row, column), formula): a sheet read in bulk gives them
+    at once."""
+    if type(ws) is CellsSheet:
+        return ws.formula_items()
+    return (((row, col), value) for row, col, value in ws.formula_cells())
 
 
 def _link_checks(book: ReadBack, layout: Layout, results: PlanResults) -> None:
@@ -339,14 +356,13 @@ def _formula_checks(book: ReadBack) -> None:
     source = book.source
     expected = _template_cells(book, source.sheet_names, lambda title: _sheet(source, title))
     for title, cells in expected.items():
-        value = _sheet(source, title).value
-        for (row, col), (formula, required) in cells.items():
+        value = cell_getter(_sheet(source, title))
+        for at, (formula, required) in cells.items():
             if formula is not None and required:
-                found = value(row, col)
+                found = value(at)
                 if found != formula and not (isinstance(found, str)
                                              and _normal(found) == _normal(formula)):
-                    book.problem(title, row, col, "formula", "formula_replaced",
-                                 formula=formula)
+                    book.problem(title, *at, "formula", "formula_replaced", formula=formula)
     sheets = list(source.sheets.items())
     for title, row, col, which in _foreign_formulas(sheets, expected):
         book.problem(title, row, col, "formula", which,
@@ -365,6 +381,11 @@ def _sheet(source: BookSource, title: str) -> SheetSource:
 
 def check_workbook(path: Path) -> ReadBack:
     """Read and check a workbook; the problems are sorted by sheet, then row and column."""
+    with collector_paused():
+        return _check_workbook(path)
+
+
+def _check_workbook(path: Path) -> ReadBack:
     book = read_workbook(path)
     layout = book.layout
     _method_checks(book, layout)

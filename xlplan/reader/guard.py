@@ -146,6 +146,11 @@ class PackageReport:
     sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet title -> part
     external_links: list[str] = field(default_factory=list)
     embedded: list[str] = field(default_factory=list)
+    # each part the workbook names as a sheet found with no comment, CDATA section or
+    # processing instruction (then, well-formed, with no "<!" and no "<?" past its
+    # declaration): part -> its CRC and size, to know it again
+    plain_sheets: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False,
+                                                     compare=False)
 
     @property
     def warnings(self) -> list[str]:
@@ -214,9 +219,13 @@ def _inspect(path: Path) -> PackageReport:
                                       for s in sheets)
         for info in infos:
             name = info.filename
-            if name not in first or name in named:  # a sheet, even one named xl/workbook.xml
-                _check_part(archive, info, path, named, budget,
-                            xml=name in named or xml_part(name))
+            if name in named:  # a sheet, even one named xl/workbook.xml
+                odd: list[bool] = []
+                _check_part(archive, info, path, named, budget, xml=True, odd=odd)
+                if not odd:
+                    report.plain_sheets[name] = (info.CRC, info.file_size)
+            elif name not in first:
+                _check_part(archive, info, path, named, budget, xml=xml_part(name))
             if name.lower().endswith("vbaproject.bin"):
                 report.vba = True
             if name.startswith("xl/externalLinks/") and name.endswith(".xml"):
@@ -355,9 +364,10 @@ def _root_element(head: bytes, complete: bool) -> bytes | None:
             return match.group(1).rpartition(b":")[2]
 
 
-def _expat_parser() -> expat.XMLParserType:
+def _expat_parser(odd: list[bool] | None = None) -> expat.XMLParserType:
     """A namespace-aware well-formedness check that refuses any DTD or entity declaration
-    (a second line behind the prolog check: expat never gets to expand an entity)."""
+    (a second line behind the prolog check: expat never gets to expand an entity); a
+    comment, CDATA section or processing instruction noted in ``odd`` (if given), once."""
     parser = expat.ParserCreate(namespace_separator=" ")
 
     def refuse(*_: object) -> None:
@@ -365,17 +375,35 @@ def _expat_parser() -> expat.XMLParserType:
 
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
+    if odd is not None:
+        def note(*_: object) -> None:  # the first one is enough: not told of the others
+            odd.append(True)
+            _quiet(parser)
+
+        parser.CommentHandler = note
+        parser.StartCdataSectionHandler = note
+        parser.ProcessingInstructionHandler = note
     return parser
 
 
+def _quiet(parser: expat.XMLParserType) -> None:
+    """No more notes of comments, CDATA sections and processing instructions."""
+    parser.CommentHandler = None
+    parser.StartCdataSectionHandler = None
+    parser.ProcessingInstructionHandler = None
+
+
 def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path,
-                named: dict[str, str], budget: _Budget, xml: bool, keep: bool = False) -> bytes:
+                named: dict[str, str], budget: _Budget, xml: bool, keep: bool = False,
+                odd: list[bool] | None = None) -> bytes:
     """Read one part to its end (its CRC checked); check XML parts' prolog and
-    well-formedness; count what a sheet or a table holds. Returns the part if ``keep``."""
+    well-formedness; count what a sheet or a table holds. Returns the part if ``keep``;
+    notes in ``odd`` (if given) that it has a comment, CDATA section or processing
+    instruction."""
     name = info.filename
     with read_failures_as_unreadable(f"{path}: {name} is damaged"):
         try:
-            return _read_part(archive, info, named, budget, xml, keep)
+            return _read_part(archive, info, named, budget, xml, keep, odd)
         except _DoctypeFound:
             raise UnreadableWorkbook(f"{path}: {name} declares a DOCTYPE or entities "
                                      "(refused: XML entity expansion)") from None
@@ -387,7 +415,7 @@ def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path,
 
 
 def _read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, named: dict[str, str],
-               budget: _Budget, xml: bool, keep: bool) -> bytes:
+               budget: _Budget, xml: bool, keep: bool, odd: list[bool] | None = None) -> bytes:
     name = info.filename
     kept: list[bytes] = []
     with archive.open(info) as raw:
@@ -408,27 +436,31 @@ def _read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, named: dict[str,
             root = _root_element(head, complete=not more)
         kind = ("sheet" if name in named or root in _SHEET_ROOTS
                 else "table" if root == b"table" else None)
-        parser = _expat_parser() if root else None
+        parser = _expat_parser(odd) if root else None
         scan = _Scan(named.get(name, name), budget, kind == "sheet") if kind else None
-        if scan is not None:
-            scan.feed(head)
-        for chunk in seen:
-            if parser is not None:
-                parser.Parse(chunk, False)
-        if keep:
-            kept += seen
-        ended = not seen[-1]
-        while not ended:
-            chunk = raw.read(_CHUNK)
-            ended = not chunk
-            if parser is not None:
-                parser.Parse(chunk, False)
+        try:
             if scan is not None:
-                scan.feed(decode(chunk, ended))
+                scan.feed(head)
+            for chunk in seen:
+                if parser is not None:
+                    parser.Parse(chunk, False)
             if keep:
-                kept.append(chunk)
-        if parser is not None:
-            parser.Parse(b"", True)
+                kept += seen
+            ended = not seen[-1]
+            while not ended:
+                chunk = raw.read(_CHUNK)
+                ended = not chunk
+                if parser is not None:
+                    parser.Parse(chunk, False)
+                if scan is not None:
+                    scan.feed(decode(chunk, ended))
+                if keep:
+                    kept.append(chunk)
+            if parser is not None:
+                parser.Parse(b"", True)
+        finally:
+            if parser is not None:  # its handlers let go (one of them refers to it)
+                _quiet(parser)
     if scan is not None:
         if scan.irregular:  # read again, tag by tag, each row and cell where readers put it
             budget.cells -= scan.cells

@@ -45,6 +45,11 @@ _ITEM = re.compile(
     + _ATTRS + rb")(?:/>|>\s*(?:(<f)(" + _ATTRS + rb")(?:/>|>([^<]*)</f>)\s*)?"
     rb"(?:(?:<v>([^<]*)</v>|<v\s*/>)\s*|(<is)(?:\s*/>|>\s*(?:<t(?:\s+xml:space=\"preserve\")?\s*"
     rb"(?:/>|>([^<]*)</t>)\s*)?</is>)\s*)?</c>)|<row(" + _ATTRS + rb")(/?)>|(</row>)|(<)")
+# The same items written the plainest way (a cell's reference, style and type, then at most a
+# formula with no attributes and a value, nothing between them): each one _ITEM reads alike.
+_PLAINEST = re.compile(
+    rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,9})")?'
+    rb"(?:/>|>(?:(<f>[^<]*)</f>)?(?:<v>([^<]*)</v>)?</c>)|<row(" + _ATTRS + rb")(/?)>|(</row>)|(<)")
 # A row openpyxl does nothing with but count: its number, spans, attributes of other
 # namespaces (Excel's x14ac:dyDescent).
 _PLAIN_ROW = re.compile(rb'(?:\s+(?:r="[0-9]{1,9}"|spans="[^"<]*"|'
@@ -118,9 +123,11 @@ def _attributes(raw: bytes) -> dict[str, str]:
     return out
 
 
-def _content(data: bytes) -> bytes | None:
+def _content(data: bytes, plain_markup: bool = False) -> bytes | None:
     """A part's XML after its declaration, if it is UTF-8 with no comment, CDATA, DOCTYPE or
-    processing instruction anywhere (every ``<`` then starts an element's tag)."""
+    processing instruction anywhere (every ``<`` then starts an element's tag). With
+    ``plain_markup`` the part is known to be well-formed and to have none of them (the
+    package guard parsed it): they are not looked for again."""
     if data.startswith(_BOM):
         data = data[len(_BOM):]
     declaration = _DECLARATION.match(data)
@@ -129,7 +136,7 @@ def _content(data: bytes) -> bytes | None:
         if encoding is not None and encoding.group(1).lower() not in (b"utf-8", b"utf8"):
             return None
         data = data[declaration.end():]
-    if b"<!" in data or b"<?" in data:
+    if not plain_markup and (b"<!" in data or b"<?" in data):
         return None
     return data
 
@@ -152,11 +159,11 @@ def shared_strings(data: bytes) -> list[str] | None:
     return strings
 
 
-def split_sheet(data: bytes) -> tuple[bytes, bytes, bytes] | None:
+def split_sheet(data: bytes, plain_markup: bool = False) -> tuple[bytes, bytes, bytes] | None:
     """A worksheet part as (what comes before its ``<sheetData>``, the cells' XML, what comes
     after), or None when it is not a worksheet written the usual way (openpyxl then reads it
-    whole)."""
-    content = _content(data)
+    whole). ``plain_markup``: as for ``_content``."""
+    content = _content(data, plain_markup)
     if content is None or _ROOT.match(content) is None or content.count(b"<sheetData") != 1:
         return None
     start = _SHEET_DATA_TAG.search(content)
@@ -181,6 +188,101 @@ def read_cells(body: bytes, styles: Styles) -> tuple[SheetCells, list[bytes], li
     that carry more than their number (openpyxl reads those); the warnings openpyxl would
     give. NotPlain (or any error) when the XML is not the usual form, or two cells have the
     same reference."""
+    plainest = _read_plainest(body, styles)
+    if plainest is not None:
+        return plainest[0], plainest[1], []
+    return read_any_cells(body, styles)
+
+
+def _read_plainest(body: bytes, styles: Styles) -> tuple[SheetCells, list[bytes]] | None:
+    """``read_any_cells`` of the plainest ``<sheetData>`` (``_PLAINEST``: what Excel,
+    XlsxWriter and openpyxl write), in fewer steps; None for any other, or when a value
+    gives a warning or an error: ``read_any_cells`` then reads it (and says or raises what
+    it says or raises)."""
+    try:
+        items = _PLAINEST.findall(body)
+        cells = SheetCells()
+        values, formulas = cells.values, cells.formulas
+        strings = styles.shared_strings
+        dates, deltas, epoch = styles.date_formats, styles.timedelta_formats, styles.epoch
+        style_count = styles.style_count
+        columns: dict[bytes, int] = {}
+        style_ids: dict[bytes, int] = {}
+        last = (0, 0)
+        ordered = True
+        in_row = False
+        rows = 0  # the items that are not cells
+        more: list[bytes] = []  # the rows that carry more than their number
+        for letters, digits, style, kind, f_part, v_text, row_attrs, closed, row_end, stray in (
+                items):
+            if not letters:
+                if stray:
+                    return None
+                rows += 1
+                if row_end:
+                    if not in_row:
+                        return None
+                    in_row = False
+                    continue
+                if in_row:
+                    return None
+                in_row = not closed
+                if _PLAIN_ROW.fullmatch(row_attrs) is None:
+                    more.append(b"<row" + row_attrs + b"/>")
+                continue
+            if not in_row:
+                return None
+            style_id = style_ids.get(style)
+            if style_id is None:
+                style_id = style_ids[style] = int(style) if style else 0
+                if style_id >= style_count:
+                    return None
+            column = columns.get(letters)
+            if column is None:
+                column = columns[letters] = column_index_from_string(letters.decode())
+            at = (int(digits), column)
+            if at <= last:
+                ordered = False
+            last = at
+            if f_part:  # "<f>" and its text
+                if len(f_part) == 3:
+                    values[at] = "="
+                elif b"&" in f_part or b"\r" in f_part:
+                    values[at] = "=" + _text(f_part[3:])
+                else:
+                    values[at] = "=" + f_part[3:].decode()
+                formulas.add(at)
+            elif not v_text:
+                if kind == b"inlineStr":
+                    return None
+                values[at] = None
+            elif kind == b"s":
+                values[at] = strings[int(v_text)]
+            elif not kind or kind == b"n":
+                if b"." in v_text or b"E" in v_text or b"e" in v_text:
+                    value: Any = float(v_text)
+                else:
+                    value = int(v_text)
+                if style_id in dates:
+                    value = from_excel(value, epoch, timedelta=style_id in deltas)
+                values[at] = value
+            elif kind == b"b":
+                values[at] = bool(int(v_text))
+            elif kind == b"str" or kind == b"e":
+                values[at] = _text(v_text) if b"&" in v_text or b"\r" in v_text else (
+                    v_text.decode("utf-8"))
+            else:  # an inline string's value, a date as text, any other kind
+                return None
+        if in_row or len(values) != len(items) - rows:  # no cell twice
+            return None
+        cells.ordered = ordered
+        return cells, more
+    except Exception:  # a value openpyxl may refuse or warn about: read_any_cells says
+        return None
+
+
+def read_any_cells(body: bytes, styles: Styles) -> tuple[SheetCells, list[bytes], list[str]]:
+    """``read_cells`` of any ``<sheetData>`` content (``_ITEM``), item by item."""
     cells = SheetCells()
     values, formulas = cells.values, cells.formulas
     rows: list[bytes] = []
@@ -306,12 +408,15 @@ class SheetDataAside:
     """The package as openpyxl's ExcelReader reads it, but each worksheet written the usual
     way is handed over without its cells, which are read here (``taken``: the index the
     worksheet gets in the workbook's sheets -> its cells). ``styles`` gives, when openpyxl
-    opens a worksheet, what converting its cells needs (openpyxl has read it by then)."""
+    opens a worksheet, what converting its cells needs (openpyxl has read it by then).
+    ``plain``: the parts the package guard found with plain markup (as for ``_content``),
+    each by its CRC and size: part -> (CRC, size)."""
 
-    def __init__(self, archive: zipfile.ZipFile, styles: Callable[[], tuple[int, Styles]]
-                 ) -> None:
+    def __init__(self, archive: zipfile.ZipFile, styles: Callable[[], tuple[int, Styles]],
+                 plain: dict[str, tuple[int, int]] | None = None) -> None:
         self._archive = archive
         self._styles = styles
+        self._plain = plain or {}
         self.taken: dict[int, SheetCells] = {}
         self.warnings: list[str] = []
 
@@ -322,7 +427,7 @@ class SheetDataAside:
         if mode != "r" or args or kwargs:
             return self._archive.open(name, mode, *args, **kwargs)  # type: ignore[arg-type]
         data = self._archive.read(name)
-        split = split_sheet(data)
+        split = split_sheet(data, self._plainly_written(name))
         if split is None:
             return io.BytesIO(data)
         index, styles = self._styles()
@@ -334,6 +439,14 @@ class SheetDataAside:
         self.taken[index] = cells
         self.warnings += said
         return io.BytesIO(b"".join((before, b"<sheetData>", *rows, b"</sheetData>", after)))
+
+    def _plainly_written(self, name: Any) -> bool:
+        """Whether the guard found this part (the same CRC and size) with plain markup."""
+        found = self._plain.get(name) if isinstance(name, str) else None
+        if found is None:
+            return False
+        info = self._archive.getinfo(name)
+        return found == (info.CRC, info.file_size)
 
     def say_warnings(self) -> None:
         """The warnings openpyxl would have given reading the cells taken."""

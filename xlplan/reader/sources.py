@@ -13,7 +13,9 @@ from __future__ import annotations
 import functools
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,6 +34,7 @@ from ..workbook.layout import TableBounds
 from .guard import UnreadableWorkbook, failure_reason, is_read_failure
 from .sheetdata import SheetCells, SheetDataAside, Styles, shared_strings
 
+PlainParts = dict[str, tuple[int, int]]  # found plain by the guard: PackageReport.plain_sheets
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*?>\s*<f[\s>/]')
 
 
@@ -145,7 +148,10 @@ class CellsSheet(OpenpyxlSheet):
         self.values = values
         self.formulas = formulas
         self._ordered = ordered  # the dict's own order is row by row
-        self._max_row = max((row for row, _ in values), default=1)
+        if ordered:  # the last cell's row is the last row
+            self._max_row = next(reversed(values))[0] if values else 1
+        else:
+            self._max_row = max((row for row, _ in values), default=1)
 
     @property
     def max_row(self) -> int:
@@ -157,16 +163,26 @@ class CellsSheet(OpenpyxlSheet):
     def is_formula(self, row: int, col: int) -> bool:
         return (row, col) in self.formulas
 
-    def cells(self) -> Iterator[tuple[int, int, Any]]:
+    def items(self) -> Iterable[tuple[tuple[int, int], Any]]:
+        """Every cell read, blank ones too, row by row: ((row, column), value)."""
         values = self.values
-        for at, value in (values.items() if self._ordered else sorted(values.items())):
+        return values.items() if self._ordered else sorted(values.items())
+
+    def cells(self) -> Iterator[tuple[int, int, Any]]:
+        for at, value in self.items():
             if value is not None and not (isinstance(value, str) and not value.strip()):
                 yield at[0], at[1], value  # _filled(value), inline: a sheet has many cells
 
     def formula_cells(self) -> Iterator[tuple[int, int, Any]]:
-        values = self.values
-        for at in sorted(self.formulas):
-            yield at[0], at[1], values[at]
+        for at, value in self.formula_items():
+            yield at[0], at[1], value
+
+    def formula_items(self) -> list[tuple[tuple[int, int], Any]]:
+        """``formula_cells`` as ((row, column), formula), made at once."""
+        values, formulas = self.values, self.formulas
+        if self._ordered:
+            return [(at, value) for at, value in values.items() if at in formulas]
+        return [(at, values[at]) for at in sorted(formulas)]
 
 
 @dataclass
@@ -212,10 +228,12 @@ def _unreadable(path: Path, reader: str, exc: BaseException) -> UnreadableWorkbo
                               f"{failure_reason(exc)})")
 
 
-def _load_openpyxl(path: Path) -> tuple[Workbook, dict[int, SheetCells]]:
+def _load_openpyxl(path: Path, plain: PlainParts | None = None
+                   ) -> tuple[Workbook, dict[int, SheetCells]]:
     """``openpyxl.load_workbook(path, keep_vba=False, keep_links=False)``, but the cells of
     each worksheet written the usual way read in bulk: the workbook (those worksheets without
-    their cells), and those cells by the worksheet's index in the workbook's sheets."""
+    their cells), and those cells by the worksheet's index in the workbook's sheets.
+    ``plain``: the parts the guard found with plain markup (``PackageReport.plain_sheets``)."""
     reader = openpyxl.reader.excel.ExcelReader(path, read_only=False, keep_vba=False,
                                                data_only=False, keep_links=False,
                                                rich_text=False)
@@ -225,7 +243,7 @@ def _load_openpyxl(path: Path) -> tuple[Workbook, dict[int, SheetCells]]:
         return len(wb._sheets), Styles(reader.shared_strings, len(wb._cell_styles),
                                        wb._date_formats, wb._timedelta_formats, wb.epoch)
 
-    aside = SheetDataAside(reader.archive, styles)
+    aside = SheetDataAside(reader.archive, styles, plain)
     reader.archive = aside
     read_strings = reader.read_strings
 
@@ -246,9 +264,29 @@ def _load_openpyxl(path: Path) -> tuple[Workbook, dict[int, SheetCells]]:
     return reader.wb, aside.taken
 
 
-def open_openpyxl(path: Path) -> BookSource:
+_PLAIN_BY_GUARD: ContextVar[tuple[Path, PlainParts] | None] = ContextVar("plain_by_guard",
+                                                                         default=None)
+
+
+@contextmanager
+def guard_found_plain(path: Path, parts: PlainParts) -> Iterator[None]:
+    """Within the block, ``open_openpyxl(path)`` knows which parts of ``path`` the guard
+    found with plain markup (``PackageReport.plain_sheets``): it does not look for comments,
+    CDATA sections and processing instructions in them again."""
+    token = _PLAIN_BY_GUARD.set((path, parts))
     try:
-        wb, taken = _load_openpyxl(path)
+        yield
+    finally:
+        _PLAIN_BY_GUARD.reset(token)
+
+
+def open_openpyxl(path: Path) -> BookSource:
+    """The workbook read with openpyxl (within ``guard_found_plain`` for this path, knowing
+    the parts the guard found with plain markup)."""
+    found = _PLAIN_BY_GUARD.get()
+    plain = found[1] if found is not None and found[0] == path else None
+    try:
+        wb, taken = _load_openpyxl(path, plain)
         props = {p.name: str(p.value) for p in wb.custom_doc_props.props}
         sheets: dict[str, SheetSource] = {}
         for index, ws in enumerate(wb._sheets):

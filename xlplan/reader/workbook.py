@@ -8,6 +8,7 @@ Each value keeps the cell it came from, so a problem is reported as ``Actions!C1
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from ..collector import collector_paused
 from ..errors import PlanError
 from ..loading import validate_plan
 from ..model import Language, Plan
@@ -42,10 +44,18 @@ from .guard import (
     inspect_package,
     read_failures_as_unreadable,
 )
-from .sources import BookSource, SheetSource, open_calamine, open_openpyxl
+from .sources import (
+    BookSource,
+    CellsSheet,
+    SheetSource,
+    guard_found_plain,
+    open_calamine,
+    open_openpyxl,
+)
 
 _INVALID = object()  # a value that could not be read; its cell already has a problem
 _FIELD_SCAN_ROWS = 400
+_NO_END = 2**63  # a row below every row
 WARNING_KINDS = frozenset({"method"})
 
 
@@ -220,6 +230,14 @@ def _put(data: dict[str, Any], path: Location, value: Any) -> None:
     node[str(path[-1])] = value
 
 
+def cell_getter(ws: SheetSource) -> Callable[[tuple[int, int]], Any]:
+    """``ws.value`` taking a (row, column) pair: the dict's own look-up for a sheet read in
+    bulk (the same value, without a call of ours per cell)."""
+    if type(ws) is CellsSheet:
+        return ws.values.get
+    return lambda at: ws.value(*at)
+
+
 def table_columns(ws: SheetSource, bounds: TableBounds, block: BlockSpec,
                   words: Translations) -> dict[str, int]:
     """Each column of a table found by its translated header: column key -> sheet column."""
@@ -245,19 +263,21 @@ def _read_table(book: ReadBack, ws: SheetSource, block: BlockSpec) -> None:
     base: Location = block.path
     rows: list[Any] = []
     # each input column: its spec, sheet column, item key, and whether a plain text (text
-    # kinds) or a float (number kinds) is taken as it is, without convert()
-    inputs = [(spec, columns[spec.key], spec.item_key, block.cell(spec.key).item_key,
-               spec.type in _AS_TEXT, spec.type in _AS_NUMBER)
+    # kinds), a number (number kinds: as a float) or a date and time (dates: its day) is
+    # taken as convert() would take it, without a call
+    inputs = [(spec, columns[spec.key], spec.item_key, spec.type in _AS_TEXT,
+               spec.type in _AS_NUMBER, spec.type == "date")
               for spec in block.cells if not spec.computed and spec.key in columns]
+    cell_keys = [(block.cell(spec.key).item_key, col) for spec, col, *_ in inputs]
     words, title, where = book.words, ws.title, book.cells
-    value = ws.value
+    value = cell_getter(ws)
     choices: dict[tuple[str, str | None, str], tuple[Any, Issue | None]] = {}
     scalar = next(c.key for c in block.inputs if c.bind == ".") if block.scalar else None
     for row in range(header + 1, max_row + 1):
         record: dict[str, Any] = {}
         invalid = False
-        for spec, col, item_key, _, as_text, as_number in inputs:
-            raw = value(row, col)
+        for spec, col, item_key, as_text, as_number, as_date in inputs:
+            raw = value((row, col))
             if raw is None:
                 continue
             kind = type(raw)
@@ -268,6 +288,12 @@ def _read_table(book: ReadBack, ws: SheetSource, block: BlockSpec) -> None:
                 continue
             if kind is float and as_number:
                 record[item_key] = raw
+                continue
+            if kind is datetime and as_date:
+                record[item_key] = raw.date()
+                continue
+            if kind is int and as_number:
+                record[item_key] = float(raw)  # raising as convert() does, past a float's range
                 continue
             if kind is str and spec.type in _CHOICES:  # a list's label: looked up once
                 found = choices.get((spec.type, spec.choices, raw))
@@ -284,14 +310,14 @@ def _read_table(book: ReadBack, ws: SheetSource, block: BlockSpec) -> None:
                 record[item_key] = item
         if not record:
             continue
-        index = len(rows)
-        where[(*base, index)] = (title, row, min_col)
-        for _, col, _, cell_key, _, _ in inputs:
-            where[(*base, index, cell_key)] = (title, row, col)
+        at = (*base, len(rows))
+        where[at] = (title, row, min_col)
+        for cell_key, col in cell_keys:
+            where[(*at, cell_key)] = (title, row, col)
         clean = {k: v for k, v in record.items() if v is not _INVALID} if invalid else record
         if scalar is not None:
             rows.append(clean.get(".", ""))
-            where[(*base, index)] = (title, row, columns[scalar])
+            where[at] = (title, row, columns[scalar])
         else:
             rows.append(clean)
     if rows:
@@ -310,7 +336,7 @@ def read_workbook(path: Path, fast: bool = False) -> ReadBack:
     one; only KeyboardInterrupt and SystemExit go through."""
     path = Path(path)
     try:
-        with read_failures_as_unreadable(f"{path}: cannot be read"):
+        with collector_paused(), read_failures_as_unreadable(f"{path}: cannot be read"):
             return _read_workbook(path, fast)
     except UnreadableWorkbook as exc:
         if str(exc).startswith(f"{path}: "):
@@ -320,7 +346,11 @@ def read_workbook(path: Path, fast: bool = False) -> ReadBack:
 
 def _read_workbook(path: Path, fast: bool) -> ReadBack:
     report = inspect_package(path)
-    source = open_calamine(path, report.sheet_parts) if fast else open_openpyxl(path)
+    if fast:
+        source = open_calamine(path, report.sheet_parts)
+    else:
+        with guard_found_plain(path, report.plain_sheets):
+            source = open_openpyxl(path)
     words = translations(_language(source))
     version = template_of(source)
     labels = {title: label_rows(ws) for title, ws in source.sheets.items()}
@@ -448,16 +478,29 @@ def _regions(book: ReadBack, ws: SheetSource, sheet: SheetLayout, labels: dict[s
     return regions
 
 
+def _cells_in_order(ws: SheetSource) -> Iterable[tuple[tuple[int, int], Any]]:
+    """``ws.cells()`` as ((row, column), value), with blank cells among them for a sheet read
+    in bulk (its dict as it is, without a step of ours per cell)."""
+    if type(ws) is CellsSheet:
+        return ws.items()
+    return (((row, col), value) for row, col, value in ws.cells())
+
+
 def _stray_values(book: ReadBack, ws: SheetSource, sheet: SheetLayout,
                   labels: dict[str, int]) -> None:
     """Report every value on an input sheet that no table or field holds: nothing typed is
     dropped without a word. A value below a table's columns is "outside the X table"."""
     regions = _regions(book, ws, sheet, labels)
     covered: dict[tuple[int, ...], frozenset[int]] = {}  # the regions across a row -> columns
-    row_seen, columns = 0, frozenset[int]()
-    for row, col, value in ws.cells():
-        if row != row_seen:  # cells come row by row: the columns covered, once per row
-            row_seen = row
+    # the rows from ``since`` to before ``until`` cross the same regions: no region starts or
+    # ends within them
+    since, until, columns = 0, 0, frozenset[int]()
+    for (row, col), value in _cells_in_order(ws):
+        if not since <= row < until:  # cells come row by row: the columns covered, anew
+            since = row
+            until = min([top for top, _, _, _, _ in regions if top > row]
+                        + [bottom + 1 for _, _, bottom, _, _ in regions if bottom >= row],
+                        default=_NO_END)
             across = tuple(i for i, (top, _, bottom, _, _) in enumerate(regions)
                            if top <= row <= bottom)
             found = covered.get(across)
@@ -465,8 +508,8 @@ def _stray_values(book: ReadBack, ws: SheetSource, sheet: SheetLayout,
                 found = covered[across] = frozenset(
                     c for i in across for c in range(regions[i][1], regions[i][3] + 1))
             columns = found
-        if col in columns:
-            continue
+        if col in columns or value is None or (isinstance(value, str) and not value.strip()):
+            continue  # covered, or blank (not among ws.cells())
         below = next((name for _, left, bottom, right, name in regions
                       if name is not None and left <= col <= right and row > bottom), None)
         if below is not None:

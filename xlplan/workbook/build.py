@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 
 from .. import __version__
 from ..calc.reviews import plan_start
+from ..collector import collector_paused
 from ..model import Plan
 from ..provenance import HASH_PLACEHOLDER, HASH_PROPERTY
 from ..results import compute
@@ -20,30 +18,9 @@ from .render import BuiltWorkbook, Document, Renderer
 from .templates import sheet_specs, template_version, translations
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector (the process's) paused while a workbook is built, then
-    run once on the young objects. Building one makes tens of thousands of objects that all
-    live until the workbook is written, then die together (XlsxWriter's workbook holds
-    cycles, so they die only when collected): a collection during the build goes through
-    live objects only, and those it promotes bring on full collections of the whole process
-    (a quarter of a large plan's time, in a process holding much else). The pass at the
-    end frees the workbook, so no later collection pays for it. Nothing changes when the
-    collector is already off (a caller's choice)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect(0)
-
-
 def build_workbook(plan: Plan, today: date | None = None) -> BuiltWorkbook:
     """The workbook of a plan, with the value each of its formulas must give."""
-    with _collector_paused():
+    with collector_paused(collect_young_after=True):
         return _build_workbook(plan, today)
 
 
