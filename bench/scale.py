@@ -197,6 +197,10 @@ def main() -> None:
     trees: dict[str, Path | None] = {"this": None}
     if args.baseline is not None:
         trees["baseline"] = args.baseline.resolve()
+    sys.path.insert(0, str(ROOT))
+    from bench.bytecode import compile_trees  # run as a script: the package by its root
+
+    print(compile_trees(ROOT, *[t for t in trees.values() if t is not None]), flush=True)
     load_start = os.getloadavg()
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="xlplan-scale-") as temporary:

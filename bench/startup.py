@@ -270,6 +270,10 @@ def main() -> None:
         call_overheads(args.calls, args.repeats)
         return
     print(machine("start"), flush=True)
+    sys.path.insert(0, str(ROOT))
+    from bench.bytecode import compile_trees  # run as a script: the package by its root
+
+    print(compile_trees(ROOT, *([args.baseline.resolve()] if args.baseline else [])), flush=True)
     whole_processes(args.rounds, args.baseline.resolve() if args.baseline else None)
     if not args.no_calls:
         subprocess.run([sys.executable, __file__, "--calls-only", "--calls", str(args.calls),
