@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 import python_calamine  # noqa: E402
 
+from bench.bytecode import compile_trees  # noqa: E402
 from bench.floor import changed_parts, deflate_all, floor_writer, parts_of  # noqa: E402
 from bench.peer import compile_peer, record  # noqa: E402
 from tests.test_oracle import big_plan  # noqa: E402
@@ -325,6 +326,7 @@ def main() -> None:
     print(f"bench/compare.py {' '.join(sys.argv[1:])}".rstrip())
     print(f"tree {_tree()}; Python {platform.python_version()}; {platform.platform()}")
     print(machine("start"), flush=True)
+    print(compile_trees(ROOT), flush=True)
     report = Report()
     one_off(report, "examples/boutique.yaml", load_plan(BOUTIQUE), args.rounds)
     one_off(report, "200 KPIs, 300 priorities, 1,000 actions", big_plan(), args.big_rounds)
