@@ -342,7 +342,7 @@ def test_working_copy_unprotected_client_copy_protected(living, tmp_path):
     assert words.sheet("dashboard") in client.sheetnames
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5, 6])
 @pytest.mark.parametrize("stem", ["boutique", "andina", "northwind"])
 def test_earlier_templates_read_without_false_problems(stem, version, tmp_path):
     """A workbook made by an earlier xlplan (template 1: 0.1.0; template 2: the living

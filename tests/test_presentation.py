@@ -17,7 +17,7 @@ from xlplan import validate_plan
 from xlplan.model import Language
 from xlplan.reader.workbook import read_workbook
 from xlplan.review import brief_text, review_brief
-from xlplan.workbook import render_bytes
+from xlplan.workbook import build_workbook, render_bytes
 from xlplan.workbook.layout import legend_texts
 from xlplan.workbook.templates import sheet_specs, translations
 
@@ -178,6 +178,25 @@ def test_objective_figures_follow_their_measure(language):
     assert "€" in formats[1] and "0.00" in formats[1]
     assert "€" not in formats[2] and "%" not in formats[2] and "#,##0" in formats[2]
     assert formats[3].endswith("#,##0")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_measured_values_by_period_follow_their_objectives_measure(language):
+    """The reviews sheet's values by period read as each objective's measure says, row by
+    row: a rate as a percent (0.93 shows 93 %), an amount as money, thousands and counts as
+    numbers with separators."""
+    plan = validate_plan(held_out(language))
+    built = build_workbook(plan)
+    block = built.layout.blocks["by_period"]
+    ws = openpyxl.load_workbook(io.BytesIO(render_bytes(plan)))[block.sheet_title]
+    formats = [ws.cell(block.row_of(f"o{n}"), block.column_of("p1")).number_format
+               for n in range(1, 5)]
+    assert "%" in formats[0]
+    assert "€" in formats[1] and "0.00" in formats[1]
+    assert "€" not in formats[2] and "%" not in formats[2] and "#,##0" in formats[2]
+    assert formats[3].endswith("#,##0")
+    unmeasured = ws.cell(block.row_of("o5"), block.column_of("p1")).number_format
+    assert "%" not in unmeasured and "€" not in unmeasured  # no objective 5: a plain number
 
 
 @pytest.mark.parametrize(("tag", "currency", "cash", "as_of"), [

@@ -350,6 +350,11 @@ class Renderer:
         groups = _groups(spec)
         for row_spec in spec.cells:
             row = block.row_of(row_spec.key)
+            shown_as = row_spec
+            if row_spec.format_from:  # formatted as the table's row n says (its unit)
+                shown_as = self._row_spec(row_spec, self.layout.blocks[row_spec.format_from].spec,
+                                          self.content.tables.get(row_spec.format_from, []),
+                                          row_spec.params["n"] - 1)
             group = groups.get(row_spec.key)
             if group is None:
                 label = row_spec.label or self.words.label(f"{spec.key}.{row_spec.key}")
@@ -364,7 +369,8 @@ class Renderer:
                 expected = self.content.grids[f"{spec.key}.{row_spec.key}.{column.key}"]
                 box = None if group is None else styles.box(
                     top=group[0] == row_spec.key, bottom=group[-1] == row_spec.key)
-                self._formula(ws, row, block.column_of(column.key), row_spec,
+                self._formula(ws, row, block.column_of(column.key),
+                              row_spec if column.type else shown_as,
                               self.formulas.grid_cell(block, row_spec, index), expected, box,
                               column.type)
             self._grid_highlight(ws, block, row_spec, row)

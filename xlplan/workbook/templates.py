@@ -45,6 +45,8 @@ class CellSpec:
     format: str | None = None  # an Excel number format of its own (a factor: 0.000), or
     # "label:<key>", a translated one (a count shown with its words: "Retenues : "0)
     format_by: str | None = None  # the column whose value says each row's format (a unit)
+    format_from: str | None = None  # a grid row's: the table whose row ``n`` (the grid row's
+    # param) has the ``format_by`` column (objective n's measured values, by its measure)
     hidden: bool = False  # a helper row a reader need not see (a field or a grid row)
 
     @property
@@ -152,8 +154,13 @@ def _block(raw: dict[str, Any], sheet: str) -> BlockSpec:
             raise ValueError(f"{where}: grid columns are a list or 'months' (got {columns!r})")
         grid_columns = columns if isinstance(columns, str) else tuple(
             GridColumn(**c) for c in columns)
-    return BlockSpec(cells=tuple(_cell(c, where) for c in cells), grid_columns=grid_columns,
-                     **raw)
+    specs = tuple(_cell(c, where) for c in cells)
+    for spec in specs:
+        if spec.format_from and (raw.get("kind") != "grid" or not spec.format_by
+                                 or not isinstance(spec.params.get("n"), int)):
+            raise ValueError(f"{where}.{spec.key}: format_from is a grid row's, with "
+                             "format_by and a param n (the table's row it is formatted by)")
+    return BlockSpec(cells=specs, grid_columns=grid_columns, **raw)
 
 
 def _check_tables_last(sheet: SheetSpec) -> SheetSpec:
