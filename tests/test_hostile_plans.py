@@ -18,7 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xlplan import loading
+from xlplan import loading, plan_json, plan_text, plan_yaml
 from xlplan.errors import PlanError, Problem
 from xlplan.loading import load_plan, validate_plan
 
@@ -78,9 +78,16 @@ def test_billion_laughs_is_refused_fast_and_small(tmp_path):
     assert elapsed < 1 and peak < 32 * 2**20
 
 
+def lower_limit(monkeypatch: pytest.MonkeyPatch, name: str, value: int) -> None:
+    """A reading limit lowered in every module of the plan's reading that reads it."""
+    for module in (plan_text, plan_yaml, plan_json, loading):
+        if hasattr(module, name):
+            monkeypatch.setattr(module, name, value)
+
+
 def test_values_past_the_limit_are_refused_in_yaml_and_json(tmp_path, monkeypatch):
     """A plan of more values than MAX_NODES (lowered here) is refused, aliases or not."""
-    monkeypatch.setattr(loading, "MAX_NODES", 1_000)
+    lower_limit(monkeypatch, "MAX_NODES", 1_000)
     many = ", ".join(["1"] * 1_000)
     yaml_path = write(tmp_path, "many.yaml", f"barriers: [{many}]\n")
     json_path = write(tmp_path, "many.json", f'{{"barriers": [{many}]}}')
@@ -318,7 +325,7 @@ def test_a_folder_or_a_missing_file_cannot_be_read(tmp_path):
 
 def test_a_file_over_the_size_limit_is_refused(tmp_path, monkeypatch):
     """A file larger than MAX_PLAN_BYTES (lowered here) is refused, YAML or JSON."""
-    monkeypatch.setattr(loading, "MAX_PLAN_BYTES", 1_000)
+    lower_limit(monkeypatch, "MAX_PLAN_BYTES", 1_000)
     fits = write(tmp_path, "fits.yaml", "client: {name: A}\nplan: {year: 2027}\n" + "#" * 950)
     assert load_plan(fits).plan.year == 2027
     for name in ("big.yaml", "big.json"):

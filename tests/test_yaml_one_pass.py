@@ -1,4 +1,4 @@
-"""The one-pass YAML build (loading._fast_yaml) against PyYAML's composing path."""
+"""The one-pass YAML build (plan_yaml._fast_yaml) against PyYAML's composing path."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bench.scale import plan_data
 from tests.strategies import yaml_texts
-from xlplan import loading
+from xlplan import plan_yaml
 from xlplan.errors import PlanError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +32,7 @@ def _typed(value: Any) -> Any:
 
 def _composed(text: str) -> Any:
     try:
-        data, lines, problems = loading._composed_yaml(text, "plan.yaml")
+        data, lines, problems = plan_yaml._composed_yaml(text, "plan.yaml")
     except PlanError as exc:
         return ("refused", str(exc))
     return _typed(data), lines, problems
@@ -44,7 +44,7 @@ def test_one_pass_build_is_the_composed_load_wherever_it_answers(text: str) -> N
     """Wherever the one-pass build answers, PyYAML's composing path gives the same data (types
     included), the same line for every path and the same duplicate keys; where that path
     refuses the text, the one-pass build does not answer."""
-    built = loading._fast_yaml(text)
+    built = plan_yaml._fast_yaml(text)
     if built is not None:
         data, lines, problems = built
         assert (_typed(data), lines, problems) == _composed(text)
@@ -56,7 +56,7 @@ def test_literals_with_rules_of_their_own_read_as_pyyaml_reads_them(token: str) 
     """Octal, base 60, underscores, infinities, impossible dates: built as PyYAML builds
     them, in a plain plan (so by the one-pass build)."""
     text = f"a: {token}\nb:\n  - {token}\n  - x\n"
-    built = loading._fast_yaml(text)
+    built = plan_yaml._fast_yaml(text)
     assert built is not None
     assert (_typed(built[0]), built[1], built[2]) == _composed(text)
 
@@ -65,7 +65,7 @@ def test_literals_with_rules_of_their_own_read_as_pyyaml_reads_them(token: str) 
 def test_the_examples_take_the_one_pass_build(name: str) -> None:
     """The bundled plans are plain: the one-pass build reads them, as PyYAML would."""
     text = (ROOT / "examples" / f"{name}.yaml").read_text(encoding="utf-8")
-    built = loading._fast_yaml(text)
+    built = plan_yaml._fast_yaml(text)
     assert built is not None
     assert (_typed(built[0]), built[1], built[2]) == _composed(text)
 
@@ -73,7 +73,7 @@ def test_the_examples_take_the_one_pass_build(name: str) -> None:
 def test_a_large_generated_plan_takes_the_one_pass_build() -> None:
     """A 2,000-item plan as the benchmark writes it: one pass, equal to the composed load."""
     text = yaml.safe_dump(plan_data(2000), allow_unicode=True, sort_keys=False)
-    built = loading._fast_yaml(text)
+    built = plan_yaml._fast_yaml(text)
     assert built is not None
     assert (_typed(built[0]), built[1], built[2]) == _composed(text)
 
@@ -83,4 +83,4 @@ def test_a_large_generated_plan_takes_the_one_pass_build() -> None:
 def test_anything_but_plain_goes_the_composing_way(text: str) -> None:
     """Anchors, aliases, tags, merge keys, complex keys, two documents, a syntax error: left
     to the composing path, which says what it always said."""
-    assert loading._fast_yaml(text) is None
+    assert plan_yaml._fast_yaml(text) is None

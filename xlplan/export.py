@@ -13,6 +13,7 @@ from yaml.resolver import Resolver
 
 from .collector import collector_paused
 from .model import Plan
+from .plan_yaml import BOOL_TAG, FLOAT_TAG, INT_TAG, NULL_TAG, STR_TAG
 
 # Text libyaml's emitter writes as PyYAML's own does (checked by tests/test_scale_export.py):
 # tab, line feed and printable characters of the Basic Multilingual Plane. Outside it (a
@@ -22,13 +23,8 @@ _NOT_LIKE_PYYAML = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\uf
 _ESCAPED = re.compile(r"\\[rbfu]")
 _FAST_DUMPER = getattr(yaml, "CSafeDumper", None)  # libyaml's emitter, when PyYAML has it
 
-_STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_BOOL = "tag:yaml.org,2002:bool"
-_NULL = "tag:yaml.org,2002:null"
-_SEQ = "tag:yaml.org,2002:seq"
-_MAP = "tag:yaml.org,2002:map"
+_SEQ = Resolver.DEFAULT_SEQUENCE_TAG
+_MAP = Resolver.DEFAULT_MAPPING_TAG
 
 
 _RESOLVE: Any = Resolver.resolve  # the implicit tag of a value, as PyYAML finds it
@@ -38,18 +34,12 @@ class _NotPlain(Exception):
     """Data the plain representation does not take: PyYAML's own representer does it."""
 
 
+_FLOATS = SafeRepresenter()  # represents nothing but floats: no state of a dump's
+
+
 def _float_text(value: float) -> str:
-    """``SafeRepresenter.represent_float``'s text of a float."""
-    if value != value or (value == 0.0 and value == 1.0):
-        return ".nan"
-    if value == SafeRepresenter.inf_value:
-        return ".inf"
-    if value == -SafeRepresenter.inf_value:
-        return "-.inf"
-    text = repr(value).lower()
-    if "." not in text and "e" in text:
-        text = text.replace("e", ".0e", 1)
-    return text
+    """``SafeRepresenter.represent_float``'s text of a float (its node's, made by it)."""
+    return str(_FLOATS.represent_float(value).value)
 
 
 def plain_nodes(data: Any) -> Node:
@@ -62,7 +52,7 @@ def plain_nodes(data: Any) -> Node:
     def node(value: Any) -> Node:
         kind = type(value)
         if kind is str:
-            return ScalarNode(_STR, value)
+            return ScalarNode(STR_TAG, value)
         if kind is dict:
             if id(value) in seen:
                 raise _NotPlain
@@ -75,13 +65,13 @@ def plain_nodes(data: Any) -> Node:
             seen.add(id(value))
             return SequenceNode(_SEQ, [node(v) for v in value], flow_style=False)
         if kind is float:
-            return ScalarNode(_FLOAT, _float_text(value))
+            return ScalarNode(FLOAT_TAG, _float_text(value))
         if kind is int:
-            return ScalarNode(_INT, str(value))
+            return ScalarNode(INT_TAG, str(value))
         if kind is bool:
-            return ScalarNode(_BOOL, "true" if value else "false")
+            return ScalarNode(BOOL_TAG, "true" if value else "false")
         if value is None:
-            return ScalarNode(_NULL, "null")
+            return ScalarNode(NULL_TAG, "null")
         raise _NotPlain
 
     return node(data)
